@@ -1,0 +1,1 @@
+//! Local Lambda emulator and conformance suite.
