@@ -1,1 +1,44 @@
-fn main() {}
+//! `lambda-adapter`: parse the configuration, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use lambda_web_adapter::config::{Config, Environment};
+use lambda_web_adapter::{logging, run};
+
+fn main() -> ExitCode {
+    // Lambda names an extension after its file name.
+    let name = std::env::args_os()
+        .next()
+        .and_then(|arg0| std::path::Path::new(&arg0).file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "lambda-adapter".to_owned());
+    let env = Environment::capture();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("lambda-adapter: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (config, notices) = match Config::from_lookup(|k| env.get(k)) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            eprintln!("lambda-adapter: invalid configuration: {err}");
+            runtime.block_on(run::report_config_error(&env, &name, &err));
+            return ExitCode::from(2);
+        }
+    };
+    logging::init(&config);
+    for notice in notices {
+        tracing::warn!("{}", notice.0);
+    }
+    match runtime.block_on(run::run(config, &name)) {
+        Ok(stopped) => {
+            tracing::info!(?stopped, "adapter stopped");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            tracing::error!("adapter stopped: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! What Lambda says about one invocation, and the context headers the app receives.
+
+use serde_json::{json, Value};
+
+use crate::config::FunctionInfo;
+
+/// The invocation's metadata, from the Runtime API's `invocation/next` response headers.
+///
+/// Values are kept raw: a client context or identity that is not JSON is passed on as
+/// `null` with a warning instead of failing the invocation (lambda_runtime 1.5 aborts its
+/// whole run loop on a malformed client context).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvokeContext {
+    /// Lambda-Runtime-Aws-Request-Id.
+    pub request_id: String,
+    /// Lambda-Runtime-Deadline-Ms (epoch milliseconds), 0 when absent.
+    pub deadline_ms: u64,
+    /// Lambda-Runtime-Invoked-Function-Arn.
+    pub function_arn: String,
+    /// Lambda-Runtime-Trace-Id.
+    pub trace_id: Option<String>,
+    /// Lambda-Runtime-Client-Context (JSON, raw).
+    pub client_context: Option<String>,
+    /// Lambda-Runtime-Cognito-Identity (JSON, raw).
+    pub cognito_identity: Option<String>,
+    /// Lambda-Runtime-Aws-Tenant-Id.
+    pub tenant_id: Option<String>,
+}
+
+impl InvokeContext {
+    /// Reads the Runtime API's headers; a header that is missing or not text is `None`.
+    pub fn from_headers(headers: &http::HeaderMap) -> Self {
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        InvokeContext {
+            request_id: text("lambda-runtime-aws-request-id").unwrap_or_default(),
+            deadline_ms: text("lambda-runtime-deadline-ms").and_then(|v| v.trim().parse().ok()).unwrap_or(0),
+            function_arn: text("lambda-runtime-invoked-function-arn").unwrap_or_default(),
+            trace_id: text("lambda-runtime-trace-id"),
+            client_context: text("lambda-runtime-client-context"),
+            cognito_identity: text("lambda-runtime-cognito-identity"),
+            tenant_id: text("lambda-runtime-aws-tenant-id"),
+        }
+    }
+
+    /// The `x-amzn-lambda-context` JSON, with the field names lambda_runtime's `Context`
+    /// serialises to (what LWA sends), plus any warnings about fields that were dropped.
+    pub fn lambda_context_json(&self, function: &FunctionInfo) -> (String, Vec<String>) {
+        let mut warnings = Vec::new();
+        let mut parse = |name: &str, raw: &Option<String>| -> Value {
+            match raw.as_deref().map(serde_json::from_str::<Value>) {
+                None => Value::Null,
+                Some(Ok(value)) => value,
+                Some(Err(err)) => {
+                    warnings.push(format!("{name} from the Runtime API is not JSON ({err}); passed to the app as null"));
+                    Value::Null
+                }
+            }
+        };
+        let client_context = parse("client context", &self.client_context);
+        let identity = parse("cognito identity", &self.cognito_identity);
+        let value = json!({
+            "request_id": self.request_id,
+            "deadline": self.deadline_ms,
+            "invoked_function_arn": self.function_arn,
+            "xray_trace_id": self.trace_id,
+            "client_context": client_context,
+            "identity": identity,
+            "tenant_id": self.tenant_id,
+            "env_config": {
+                "function_name": function.name,
+                "memory": function.memory_mb,
+                "version": function.version,
+                "log_stream": function.log_stream,
+                "log_group": function.log_group,
+            },
+        });
+        (value.to_string(), warnings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> http::HeaderMap {
+        pairs.iter().map(|(k, v)| (http::HeaderName::from_static(k), http::HeaderValue::from_static(v))).collect()
+    }
+
+    #[test]
+    fn reads_every_runtime_header() {
+        let ctx = InvokeContext::from_headers(&headers(&[
+            ("lambda-runtime-aws-request-id", "req-1"),
+            ("lambda-runtime-deadline-ms", "1700000000000"),
+            ("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:123456789012:function:f"),
+            ("lambda-runtime-trace-id", "Root=1-abc"),
+            ("lambda-runtime-client-context", "{\"custom\":{\"k\":\"v\"}}"),
+            ("lambda-runtime-cognito-identity", "{\"identity_id\":\"id\"}"),
+            ("lambda-runtime-aws-tenant-id", "tenant-7"),
+        ]));
+        assert_eq!(ctx.request_id, "req-1");
+        assert_eq!(ctx.deadline_ms, 1_700_000_000_000);
+        assert_eq!(ctx.tenant_id.as_deref(), Some("tenant-7"));
+        let (json, warnings) = ctx.lambda_context_json(&FunctionInfo::default());
+        assert!(warnings.is_empty());
+        let v: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["client_context"]["custom"]["k"], "v");
+        assert_eq!(v["identity"]["identity_id"], "id");
+        assert_eq!(v["xray_trace_id"], "Root=1-abc");
+    }
+
+    /// Regression: lambda_runtime 1.5 ends its run loop when the client context is not JSON.
+    #[test]
+    fn client_context_that_is_not_json_becomes_null_with_a_warning() {
+        let ctx = InvokeContext { client_context: Some("not json".into()), ..Default::default() };
+        let (json, warnings) = ctx.lambda_context_json(&FunctionInfo::default());
+        let v: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["client_context"], Value::Null);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("client context"));
+    }
+}

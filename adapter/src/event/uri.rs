@@ -1,0 +1,102 @@
+//! Paths and query strings: raw bytes preserved, only what a URI cannot hold is encoded.
+
+use std::borrow::Cow;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
+
+/// Bytes that cannot appear in a request-target path. `%` is absent on purpose: existing
+/// percent-encodings are the client's and are kept as they are.
+const PATH_UNSAFE: &AsciiSet =
+    &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'?').add(b'\\').add(b'^').add(b'`').add(b'{').add(b'|').add(b'}');
+
+/// Bytes that cannot appear in a query string (`?` and `/` are allowed there).
+const QUERY_UNSAFE: &AsciiSet =
+    &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'\\').add(b'^').add(b'`').add(b'{').add(b'|').add(b'}');
+
+/// Everything but RFC 3986 unreserved characters, for re-encoding decoded query values.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// A raw path made safe for a request line: non-ASCII, spaces and the like are
+/// percent-encoded; everything else, including `%2F`, is kept.
+pub(crate) fn sanitize_path(raw: &str) -> Cow<'_, str> {
+    let path: Cow<'_, str> = utf8_percent_encode(raw, PATH_UNSAFE).into();
+    if path.starts_with('/') {
+        path
+    } else {
+        Cow::Owned(format!("/{path}"))
+    }
+}
+
+/// A raw query string made safe for a request line.
+pub(crate) fn sanitize_query(raw: &str) -> Cow<'_, str> {
+    utf8_percent_encode(raw, QUERY_UNSAFE).into()
+}
+
+/// Percent-encodes a decoded query key or value.
+pub(crate) fn encode_component(decoded: &str) -> Cow<'_, str> {
+    utf8_percent_encode(decoded, COMPONENT).into()
+}
+
+/// Strips `base` from `path` once, and only at a segment boundary: with `/api`,
+/// `/api` becomes `/`, `/api/x` becomes `/x`, and `/apix` is left alone.
+pub(crate) fn strip_base_path<'a>(path: &'a str, base: &str) -> Cow<'a, str> {
+    match path.strip_prefix(base) {
+        Some("") => Cow::Borrowed("/"),
+        Some(rest) if rest.starts_with('/') => Cow::Borrowed(rest),
+        _ => Cow::Borrowed(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("/api/items", "/items")]
+    #[case("/api", "/")]
+    #[case("/api/", "/")]
+    #[case("/apix", "/apix")]
+    #[case("/apix/items", "/apix/items")]
+    #[case("/api/api/x", "/api/x")]
+    #[case("/v1/api/x", "/v1/api/x")]
+    #[case("/api%2Fitems", "/api%2Fitems")]
+    #[case("/API/items", "/API/items")]
+    #[case("/", "/")]
+    fn base_path_is_removed_once_at_a_segment_boundary(#[case] path: &str, #[case] expected: &str) {
+        assert_eq!(strip_base_path(path, "/api"), expected);
+    }
+
+    #[test]
+    fn nested_base_path() {
+        assert_eq!(strip_base_path("/api/v1/users", "/api/v1"), "/users");
+        assert_eq!(strip_base_path("/api/v10/users", "/api/v1"), "/api/v10/users");
+    }
+
+    #[rstest]
+    #[case("/a%20b", "/a%20b")]
+    #[case("/a b", "/a%20b")]
+    #[case("/café", "/caf%C3%A9")]
+    #[case("/a%2Fb", "/a%2Fb")]
+    #[case("/what?", "/what%3F")]
+    #[case("relative", "/relative")]
+    #[case("/x:y@z!$&'()*+,;=", "/x:y@z!$&'()*+,;=")]
+    fn paths_keep_their_encoding(#[case] raw: &str, #[case] expected: &str) {
+        assert_eq!(sanitize_path(raw), expected);
+        assert!(sanitize_path(raw).parse::<http::uri::PathAndQuery>().is_ok());
+    }
+
+    #[rstest]
+    #[case("a=1&a=2", "a=1&a=2")]
+    #[case("q=a b", "q=a%20b")]
+    #[case("q=%E2%9C%93&x=/?", "q=%E2%9C%93&x=/?")]
+    #[case("q=✓", "q=%E2%9C%93")]
+    fn queries_keep_their_encoding(#[case] raw: &str, #[case] expected: &str) {
+        assert_eq!(sanitize_query(raw), expected);
+    }
+
+    #[test]
+    fn components_are_fully_encoded() {
+        assert_eq!(encode_component("a b&c=d+é/~"), "a%20b%26c%3Dd%2B%C3%A9%2F~");
+    }
+}

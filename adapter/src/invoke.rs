@@ -1,0 +1,98 @@
+//! One invocation: translate, forward, encode. Every failure becomes an [`InvocationError`].
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use crate::config::Config;
+use crate::error::{InvocationError, BUFFERED_LIMIT};
+use crate::event::{translate, Translation};
+use crate::forward::AppClient;
+use crate::lambda_api::Invocation;
+use crate::readiness::Readiness;
+use crate::response::{encode, reject, EncodeOptions};
+
+/// Time kept back from the deadline so the error report reaches Lambda before it kills
+/// the environment.
+pub const DEADLINE_MARGIN: Duration = Duration::from_millis(50);
+
+/// Handles invocations; shared by every worker.
+#[derive(Debug)]
+pub struct Handler {
+    config: Arc<Config>,
+    app: AppClient,
+    readiness: Readiness,
+    ready: AtomicBool,
+    /// Serialises the deferred readiness check of async init.
+    checking: Mutex<()>,
+}
+
+impl Handler {
+    /// A handler for `config`; `ready` says whether the readiness check already passed.
+    pub fn new(config: Arc<Config>, readiness: Readiness, ready: bool) -> Self {
+        let app = AppClient::new(config.app_authority(), config.max_concurrency as usize);
+        Handler { config, app, readiness, ready: AtomicBool::new(ready), checking: Mutex::new(()) }
+    }
+
+    /// The Lambda response payload for one invocation.
+    pub async fn handle(&self, invocation: &Invocation) -> Result<Bytes, InvocationError> {
+        let deadline = deadline_instant(invocation.context.deadline_ms);
+        self.ensure_ready(deadline).await?;
+        let (request, shape, warnings) = match translate(&invocation.event, &invocation.context, &self.config)? {
+            Translation::Forward { request, shape, warnings } => (request, shape, warnings),
+            Translation::Reject { shape, status, message, warnings } => {
+                log_warnings(&warnings);
+                tracing::warn!(status = status.as_u16(), %message, "request refused");
+                return Ok(reject(&shape, status, &message));
+            }
+        };
+        log_warnings(&warnings);
+        tracing::debug!(source = %shape.source, method = %request.method(), uri = %request.uri(), "forwarding");
+        // A compressed body may be far smaller than the app's, so allow more when compressing.
+        let max_body = if self.config.enable_compression { BUFFERED_LIMIT * 8 } else { BUFFERED_LIMIT };
+        let response = self.app.send(request, deadline, max_body).await?;
+        let options =
+            EncodeOptions { compression: self.config.enable_compression, error_status_codes: self.config.error_status_codes.as_ref() };
+        let mut warnings = Vec::new();
+        let payload = encode(&shape, response, &options, &mut warnings);
+        log_warnings(&warnings);
+        payload
+    }
+
+    /// With async init, the first invocations finish the readiness check (before the deadline).
+    async fn ensure_ready(&self, deadline: Option<Instant>) -> Result<(), InvocationError> {
+        if self.ready.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let _guard = self.checking.lock().await;
+        if self.ready.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        if self.readiness.wait(deadline).await {
+            self.ready.store(true, Ordering::Release);
+            Ok(())
+        } else {
+            Err(InvocationError::AppNotReady { url: self.readiness.url().to_owned() })
+        }
+    }
+}
+
+fn log_warnings(warnings: &[String]) {
+    for warning in warnings {
+        tracing::warn!("{warning}");
+    }
+}
+
+/// The invocation's deadline less [`DEADLINE_MARGIN`], on the monotonic clock.
+fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
+    if deadline_ms == 0 {
+        return None;
+    }
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(DEADLINE_MARGIN);
+    Some(Instant::now() + left)
+}

@@ -1,0 +1,194 @@
+//! Clients for Lambda's Runtime API and Extensions API.
+//!
+//! Written on hyper rather than taken from `lambda_runtime` 1.5 / `lambda-extension`,
+//! because the crate's run loop cannot meet the adapter's requirements: it ends the whole
+//! loop on a client context that is not JSON and on an event that is not UTF-8 (both are
+//! invocation errors here, and the next event is served), it needs the event already
+//! deserialised (the pass-through must forward the exact bytes), it sets the process-wide
+//! `_X_AMZN_TRACE_ID` (racy under concurrency), its connector leaves TCP_NODELAY off,
+//! and its streaming path writes error trailers into the body. What it does well (types,
+//! a real function to test against) is used by the emulator's tests.
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request};
+use http_body_util::{BodyExt, Full};
+use serde::Deserialize;
+
+use crate::config::ApiEndpoint;
+use crate::context::InvokeContext;
+use crate::forward::chain;
+use crate::http_client::{self, HttpClient};
+
+/// A failed call to one of Lambda's APIs.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The call did not get an answer.
+    #[error("{call} failed: {detail}")]
+    Transport {
+        /// Which call.
+        call: &'static str,
+        /// The error chain.
+        detail: String,
+    },
+    /// Lambda answered with an error status.
+    #[error("{call} answered {status}: {body}")]
+    Status {
+        /// Which call.
+        call: &'static str,
+        /// The status.
+        status: u16,
+        /// Lambda's error body.
+        body: String,
+    },
+}
+
+/// One invocation handed out by the Runtime API.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// Its metadata.
+    pub context: InvokeContext,
+    /// The event, exactly as Lambda sent it.
+    pub event: Bytes,
+}
+
+/// The Runtime API (`/2018-06-01`), possibly through the configured proxy.
+#[derive(Clone, Debug)]
+pub struct RuntimeApi {
+    client: HttpClient,
+    endpoint: ApiEndpoint,
+}
+
+async fn call(client: &HttpClient, name: &'static str, request: Request<Full<Bytes>>) -> Result<(http::response::Parts, Bytes), ApiError> {
+    let response = client.request(request).await.map_err(|e| ApiError::Transport { call: name, detail: chain(&e) })?;
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.map_err(|e| ApiError::Transport { call: name, detail: chain(&e) })?.to_bytes();
+    if !parts.status.is_success() {
+        return Err(ApiError::Status { call: name, status: parts.status.as_u16(), body: String::from_utf8_lossy(&body).into_owned() });
+    }
+    Ok((parts, body))
+}
+
+fn request(method: Method, uri: String, body: Bytes) -> Request<Full<Bytes>> {
+    let mut request = Request::new(Full::new(body));
+    *request.method_mut() = method;
+    // The endpoint was validated with the configuration, so the URI parses.
+    *request.uri_mut() = uri.parse().unwrap_or_default();
+    request
+}
+
+impl RuntimeApi {
+    /// A client for the Runtime API at `endpoint`, with `pool` idle connections.
+    pub fn new(endpoint: ApiEndpoint, pool: usize) -> Self {
+        RuntimeApi { client: http_client::build(pool), endpoint }
+    }
+
+    /// Waits for the next invocation.
+    pub async fn next(&self) -> Result<Invocation, ApiError> {
+        let uri = self.endpoint.uri("/2018-06-01/runtime/invocation/next");
+        let (parts, event) = call(&self.client, "invocation/next", request(Method::GET, uri, Bytes::new())).await?;
+        Ok(Invocation { context: InvokeContext::from_headers(&parts.headers), event })
+    }
+
+    /// Sends a buffered response.
+    pub async fn respond(&self, request_id: &str, payload: Bytes) -> Result<(), ApiError> {
+        let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{request_id}/response"));
+        call(&self.client, "invocation/response", request(Method::POST, uri, payload)).await.map(drop)
+    }
+
+    /// Reports a failed invocation.
+    pub async fn fail(&self, request_id: &str, error_type: &str, payload: Vec<u8>) -> Result<(), ApiError> {
+        let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{request_id}/error"));
+        let mut req = request(Method::POST, uri, Bytes::from(payload));
+        if let Ok(value) = HeaderValue::from_str(error_type) {
+            req.headers_mut().insert("lambda-runtime-function-error-type", value);
+        }
+        req.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        call(&self.client, "invocation/error", req).await.map(drop)
+    }
+}
+
+/// What the Extensions API's `event/next` delivers.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "eventType", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExtensionEvent {
+    /// An invocation started (only when registered for INVOKE).
+    Invoke {
+        /// Its request id.
+        #[serde(rename = "requestId", default)]
+        request_id: String,
+    },
+    /// The environment is shutting down.
+    Shutdown {
+        /// `spindown`, `timeout` or `failure`.
+        #[serde(rename = "shutdownReason", default)]
+        shutdown_reason: String,
+        /// When the environment is killed (epoch ms).
+        #[serde(rename = "deadlineMs", default)]
+        deadline_ms: u64,
+    },
+}
+
+/// The Extensions API (`/2020-01-01/extension`), always direct (never through the proxy).
+#[derive(Clone, Debug)]
+pub struct ExtensionApi {
+    client: HttpClient,
+    endpoint: ApiEndpoint,
+    id: Option<HeaderValue>,
+}
+
+impl ExtensionApi {
+    /// A client for the Extensions API at `endpoint`.
+    pub fn new(endpoint: ApiEndpoint) -> Self {
+        ExtensionApi { client: http_client::build(1), endpoint, id: None }
+    }
+
+    /// Registers as an external extension named `name` for `events`.
+    pub async fn register(&mut self, name: &str, events: &[&str]) -> Result<(), ApiError> {
+        let uri = self.endpoint.uri("/2020-01-01/extension/register");
+        let body = serde_json::json!({ "events": events }).to_string();
+        let mut req = request(Method::POST, uri, Bytes::from(body));
+        let name = HeaderValue::from_str(name).map_err(|_| ApiError::Transport { call: "register", detail: format!("{name:?} is not a valid extension name") })?;
+        req.headers_mut().insert("lambda-extension-name", name);
+        req.headers_mut().insert("lambda-extension-accept-feature", HeaderValue::from_static("accountId"));
+        let (parts, _) = call(&self.client, "register", req).await?;
+        let id = parts.headers.get("lambda-extension-identifier").cloned().ok_or_else(|| ApiError::Transport {
+            call: "register",
+            detail: "no Lambda-Extension-Identifier in the answer".to_owned(),
+        })?;
+        self.id = Some(id);
+        Ok(())
+    }
+
+    fn with_id(&self, mut req: Request<Full<Bytes>>) -> Request<Full<Bytes>> {
+        if let Some(id) = &self.id {
+            req.headers_mut().insert("lambda-extension-identifier", id.clone());
+        }
+        req
+    }
+
+    /// Waits for the next extension event.
+    pub async fn next_event(&self) -> Result<ExtensionEvent, ApiError> {
+        let uri = self.endpoint.uri("/2020-01-01/extension/event/next");
+        let (_, body) = call(&self.client, "event/next", self.with_id(request(Method::GET, uri, Bytes::new()))).await?;
+        serde_json::from_slice(&body).map_err(|e| ApiError::Transport { call: "event/next", detail: format!("unreadable event: {e}") })
+    }
+
+    /// Reports a failed initialisation; Lambda then fails init with `error_type`.
+    pub async fn init_error(&self, error_type: &str, message: &str) -> Result<(), ApiError> {
+        self.report("/2020-01-01/extension/init/error", "init/error", error_type, message).await
+    }
+
+    /// Reports an error that makes the extension exit.
+    pub async fn exit_error(&self, error_type: &str, message: &str) -> Result<(), ApiError> {
+        self.report("/2020-01-01/extension/exit/error", "exit/error", error_type, message).await
+    }
+
+    async fn report(&self, path: &str, name: &'static str, error_type: &str, message: &str) -> Result<(), ApiError> {
+        let body = serde_json::json!({ "errorMessage": message, "errorType": error_type, "stackTrace": [] }).to_string();
+        let mut req = self.with_id(request(Method::POST, self.endpoint.uri(path), Bytes::from(body)));
+        if let Ok(value) = HeaderValue::from_str(error_type) {
+            req.headers_mut().insert("lambda-extension-function-error-type", value);
+        }
+        call(&self.client, name, req).await.map(drop)
+    }
+}

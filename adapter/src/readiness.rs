@@ -1,0 +1,89 @@
+//! Waits until the app answers: HTTP GET with a healthy status, or a TCP connect.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use tokio::time::Instant;
+
+use crate::config::{Config, ReadinessProtocol};
+use crate::forward::chain;
+use crate::http_client::{self, HttpClient};
+use crate::status::StatusSet;
+
+/// How often the app is probed.
+pub const INTERVAL: Duration = Duration::from_millis(10);
+/// How often a waiting line is logged.
+pub const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+
+/// The readiness check for one app.
+#[derive(Debug, Clone)]
+pub struct Readiness {
+    protocol: ReadinessProtocol,
+    authority: String,
+    url: String,
+    healthy: StatusSet,
+    client: HttpClient,
+}
+
+impl Readiness {
+    /// The check described by the configuration.
+    pub fn new(config: &Config) -> Self {
+        let authority = config.readiness_authority();
+        let url = match config.readiness.protocol {
+            ReadinessProtocol::Http => format!("http://{authority}{}", config.readiness.path),
+            ReadinessProtocol::Tcp => format!("tcp://{authority}"),
+        };
+        Readiness { protocol: config.readiness.protocol, authority, url, healthy: config.readiness.healthy.clone(), client: http_client::build(1) }
+    }
+
+    /// What is probed, as a URL for log lines.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// One probe: `Ok` when ready, else what was seen.
+    pub async fn probe(&self) -> Result<(), String> {
+        match self.protocol {
+            ReadinessProtocol::Tcp => tokio::net::TcpStream::connect(&self.authority).await.map(drop).map_err(|e| e.to_string()),
+            ReadinessProtocol::Http => {
+                let request = http::Request::get(&self.url).body(Full::new(Bytes::new())).map_err(|e| e.to_string())?;
+                let response = self.client.request(request).await.map_err(|e| chain(&e))?;
+                let status = response.status();
+                // Drain the body so the connection can be reused by the next probe.
+                let _ = response.into_body().collect().await;
+                if self.healthy.contains(status.as_u16()) {
+                    Ok(())
+                } else {
+                    Err(format!("status {status} is not in the healthy set {}", self.healthy))
+                }
+            }
+        }
+    }
+
+    /// Probes every [`INTERVAL`] until the app is ready (`true`) or `until` passes
+    /// (`false`), logging a progress line every [`PROGRESS_EVERY`].
+    pub async fn wait(&self, until: Option<Instant>) -> bool {
+        let start = Instant::now();
+        let mut next_progress = start + PROGRESS_EVERY;
+        loop {
+            let last = match self.probe().await {
+                Ok(()) => {
+                    tracing::info!(url = %self.url, elapsed_ms = start.elapsed().as_millis() as u64, "app is ready");
+                    return true;
+                }
+                Err(seen) => seen,
+            };
+            let now = Instant::now();
+            if until.is_some_and(|until| now >= until) {
+                tracing::warn!(url = %self.url, last = %last, "app is still not ready; giving up waiting for now");
+                return false;
+            }
+            if now >= next_progress {
+                tracing::info!(url = %self.url, waited_s = start.elapsed().as_secs_f32(), last = %last, "waiting for the app to be ready");
+                next_progress += PROGRESS_EVERY;
+            }
+            tokio::time::sleep(INTERVAL).await;
+        }
+    }
+}
