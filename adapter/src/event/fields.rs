@@ -5,10 +5,10 @@ use serde_json::{Map, Value};
 use super::{EventError, Source};
 
 /// A JSON object inside an event, with the dotted path used in error messages.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct Obj<'a> {
     pub(crate) source: Source,
-    pub(crate) path: &'a str,
+    pub(crate) path: String,
     pub(crate) map: &'a Map<String, Value>,
 }
 
@@ -25,12 +25,19 @@ fn kind(v: &Value) -> &'static str {
 
 impl<'a> Obj<'a> {
     pub(crate) fn root(source: Source, map: &'a Map<String, Value>) -> Self {
-        Obj { source, path: "", map }
+        Obj { source, path: String::new(), map }
+    }
+
+    fn field(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
     }
 
     pub(crate) fn error(&self, key: &str, problem: impl Into<String>) -> EventError {
-        let field = if self.path.is_empty() { key.to_owned() } else { format!("{}.{key}", self.path) };
-        EventError::Field { kind: self.source, field, problem: problem.into() }
+        EventError::Field { kind: self.source, field: self.field(key), problem: problem.into() }
     }
 
     fn present(&self, key: &str) -> Option<&'a Value> {
@@ -61,10 +68,10 @@ impl<'a> Obj<'a> {
     }
 
     /// An object field; absent and `null` are `None`.
-    pub(crate) fn obj_opt(&self, key: &'a str) -> Result<Option<Obj<'a>>, EventError> {
+    pub(crate) fn obj_opt(&self, key: &str) -> Result<Option<Obj<'a>>, EventError> {
         match self.present(key) {
             None => Ok(None),
-            Some(Value::Object(map)) => Ok(Some(Obj { source: self.source, path: key, map })),
+            Some(Value::Object(map)) => Ok(Some(Obj { source: self.source, path: self.field(key), map })),
             Some(other) => Err(self.error(key, format!("must be an object, got {}", kind(other)))),
         }
     }

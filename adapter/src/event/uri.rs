@@ -19,7 +19,11 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(
 /// A raw path made safe for a request line: non-ASCII, spaces and the like are
 /// percent-encoded; everything else, including `%2F`, is kept.
 pub(crate) fn sanitize_path(raw: &str) -> Cow<'_, str> {
-    let path: Cow<'_, str> = utf8_percent_encode(raw, PATH_UNSAFE).into();
+    let raw = escape_stray_percent(raw);
+    let path: Cow<'_, str> = match utf8_percent_encode(&raw, PATH_UNSAFE).into() {
+        Cow::Borrowed(_) => raw,
+        Cow::Owned(encoded) => Cow::Owned(encoded),
+    };
     if path.starts_with('/') {
         path
     } else {
@@ -29,7 +33,30 @@ pub(crate) fn sanitize_path(raw: &str) -> Cow<'_, str> {
 
 /// A raw query string made safe for a request line.
 pub(crate) fn sanitize_query(raw: &str) -> Cow<'_, str> {
-    utf8_percent_encode(raw, QUERY_UNSAFE).into()
+    let raw = escape_stray_percent(raw);
+    match utf8_percent_encode(&raw, QUERY_UNSAFE).into() {
+        Cow::Borrowed(_) => raw,
+        Cow::Owned(encoded) => Cow::Owned(encoded),
+    }
+}
+
+/// A `%` that does not start a `%XX` escape cannot be on the wire as is; API Gateway
+/// hands one over when it decoded a client's `%25`, so it becomes `%25` again.
+fn escape_stray_percent(raw: &str) -> Cow<'_, str> {
+    let bytes = raw.as_bytes();
+    let stray = |i: usize| !(i + 2 < bytes.len() && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit());
+    if !bytes.iter().enumerate().any(|(i, &b)| b == b'%' && stray(i)) {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len() + 4);
+    for (i, c) in raw.char_indices() {
+        if c == '%' && stray(i) {
+            out.push_str("%25");
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Percent-encodes a decoded query key or value.
@@ -81,6 +108,9 @@ mod tests {
     #[case("/what?", "/what%3F")]
     #[case("relative", "/relative")]
     #[case("/x:y@z!$&'()*+,;=", "/x:y@z!$&'()*+,;=")]
+    #[case("/discount/100%", "/discount/100%25")]
+    #[case("/100%-off/%zz/%4", "/100%25-off/%25zz/%254")]
+    #[case("/ok%41", "/ok%41")]
     fn paths_keep_their_encoding(#[case] raw: &str, #[case] expected: &str) {
         assert_eq!(sanitize_path(raw), expected);
         assert!(sanitize_path(raw).parse::<http::uri::PathAndQuery>().is_ok());
@@ -91,6 +121,7 @@ mod tests {
     #[case("q=a b", "q=a%20b")]
     #[case("q=%E2%9C%93&x=/?", "q=%E2%9C%93&x=/?")]
     #[case("q=✓", "q=%E2%9C%93")]
+    #[case("q=100%", "q=100%25")]
     fn queries_keep_their_encoding(#[case] raw: &str, #[case] expected: &str) {
         assert_eq!(sanitize_query(raw), expected);
     }
