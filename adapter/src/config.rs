@@ -259,7 +259,9 @@ pub struct Environment(std::collections::HashMap<String, String>);
 impl Environment {
     /// Reads the process environment (variables that are not UTF-8 are skipped).
     pub fn capture() -> Self {
-        Environment(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect())
+        Environment(
+            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect(),
+        )
     }
 
     /// One variable's value.
@@ -282,8 +284,12 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<(Config, Vec<ConfigNotice>), ConfigError> {
         let mut env = Reader { lookup: &lookup, notices: Vec::new() };
 
-        let runtime_api = env.parse(&RUNTIME_API, |v| v.parse::<ApiEndpoint>().ok())?.ok_or_else(|| ConfigError::missing(&RUNTIME_API))?;
-        let invocation_api = env.parse(&LAMBDA_RUNTIME_API_PROXY, |v| v.parse::<ApiEndpoint>().ok())?.unwrap_or_else(|| runtime_api.clone());
+        let runtime_api = env
+            .parse(&RUNTIME_API, |v| v.parse::<ApiEndpoint>().ok())?
+            .ok_or_else(|| ConfigError::missing(&RUNTIME_API))?;
+        let invocation_api = env
+            .parse(&LAMBDA_RUNTIME_API_PROXY, |v| v.parse::<ApiEndpoint>().ok())?
+            .unwrap_or_else(|| runtime_api.clone());
         let port = env.parse(&PORT, parse_port)?.unwrap_or(8080);
         let host = env.parse(&HOST, parse_host)?.unwrap_or_else(|| "127.0.0.1".to_owned());
         let healthy = match env.parse(&READINESS_CHECK_HEALTHY_STATUS, |v| v.parse::<StatusSet>().ok())? {
@@ -450,7 +456,8 @@ fn parse_host(v: &str) -> Option<String> {
 }
 
 fn parse_path(v: &str) -> Option<String> {
-    (v.starts_with('/') && v.parse::<http::uri::PathAndQuery>().is_ok() && !v.contains(['?', '#'])).then(|| v.to_owned())
+    (v.starts_with('/') && v.parse::<http::uri::PathAndQuery>().is_ok() && !v.contains(['?', '#']))
+        .then(|| v.to_owned())
 }
 
 /// `Some(None)` for `/` (nothing to strip), `Some(Some(prefix))` otherwise.
@@ -651,7 +658,12 @@ mod tests {
                 .lines()
                 .find(|line| line.starts_with('|') && line.contains(&format!("`{}`", var.name)))
                 .unwrap_or_else(|| panic!("README has no table row for {}", var.name));
-            assert!(row.contains(var.default), "README row for {} lacks the default {:?}: {row}", var.name, var.default);
+            assert!(
+                row.contains(var.default),
+                "README row for {} lacks the default {:?}: {row}",
+                var.name,
+                var.default
+            );
         }
     }
 }

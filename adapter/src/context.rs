@@ -51,7 +51,8 @@ impl InvokeContext {
                 None => Value::Null,
                 Some(Ok(value)) => value,
                 Some(Err(err)) => {
-                    warnings.push(format!("{name} from the Runtime API is not JSON ({err}); passed to the app as null"));
+                    warnings
+                        .push(format!("{name} from the Runtime API is not JSON ({err}); passed to the app as null"));
                     Value::Null
                 }
             }

@@ -55,8 +55,10 @@ impl Handler {
         // A compressed body may be far smaller than the app's, so allow more when compressing.
         let max_body = if self.config.enable_compression { BUFFERED_LIMIT * 8 } else { BUFFERED_LIMIT };
         let response = self.app.send(request, deadline, max_body).await?;
-        let options =
-            EncodeOptions { compression: self.config.enable_compression, error_status_codes: self.config.error_status_codes.as_ref() };
+        let options = EncodeOptions {
+            compression: self.config.enable_compression,
+            error_status_codes: self.config.error_status_codes.as_ref(),
+        };
         let mut warnings = Vec::new();
         let payload = encode(&shape, response, &options, &mut warnings);
         log_warnings(&warnings);

@@ -58,12 +58,20 @@ pub struct RuntimeApi {
     endpoint: ApiEndpoint,
 }
 
-async fn call(client: &HttpClient, name: &'static str, request: Request<Full<Bytes>>) -> Result<(http::response::Parts, Bytes), ApiError> {
+async fn call(
+    client: &HttpClient,
+    name: &'static str,
+    request: Request<Full<Bytes>>,
+) -> Result<(http::response::Parts, Bytes), ApiError> {
     let response = client.request(request).await.map_err(|e| ApiError::Transport { call: name, detail: chain(&e) })?;
     let (parts, body) = response.into_parts();
     let body = body.collect().await.map_err(|e| ApiError::Transport { call: name, detail: chain(&e) })?.to_bytes();
     if !parts.status.is_success() {
-        return Err(ApiError::Status { call: name, status: parts.status.as_u16(), body: String::from_utf8_lossy(&body).into_owned() });
+        return Err(ApiError::Status {
+            call: name,
+            status: parts.status.as_u16(),
+            body: String::from_utf8_lossy(&body).into_owned(),
+        });
     }
     Ok((parts, body))
 }
@@ -147,7 +155,10 @@ impl ExtensionApi {
         let uri = self.endpoint.uri("/2020-01-01/extension/register");
         let body = serde_json::json!({ "events": events }).to_string();
         let mut req = request(Method::POST, uri, Bytes::from(body));
-        let name = HeaderValue::from_str(name).map_err(|_| ApiError::Transport { call: "register", detail: format!("{name:?} is not a valid extension name") })?;
+        let name = HeaderValue::from_str(name).map_err(|_| ApiError::Transport {
+            call: "register",
+            detail: format!("{name:?} is not a valid extension name"),
+        })?;
         req.headers_mut().insert("lambda-extension-name", name);
         req.headers_mut().insert("lambda-extension-accept-feature", HeaderValue::from_static("accountId"));
         let (parts, _) = call(&self.client, "register", req).await?;
@@ -170,7 +181,8 @@ impl ExtensionApi {
     pub async fn next_event(&self) -> Result<ExtensionEvent, ApiError> {
         let uri = self.endpoint.uri("/2020-01-01/extension/event/next");
         let (_, body) = call(&self.client, "event/next", self.with_id(request(Method::GET, uri, Bytes::new()))).await?;
-        serde_json::from_slice(&body).map_err(|e| ApiError::Transport { call: "event/next", detail: format!("unreadable event: {e}") })
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::Transport { call: "event/next", detail: format!("unreadable event: {e}") })
     }
 
     /// Reports a failed initialisation; Lambda then fails init with `error_type`.
@@ -184,7 +196,8 @@ impl ExtensionApi {
     }
 
     async fn report(&self, path: &str, name: &'static str, error_type: &str, message: &str) -> Result<(), ApiError> {
-        let body = serde_json::json!({ "errorMessage": message, "errorType": error_type, "stackTrace": [] }).to_string();
+        let body =
+            serde_json::json!({ "errorMessage": message, "errorType": error_type, "stackTrace": [] }).to_string();
         let mut req = self.with_id(request(Method::POST, self.endpoint.uri(path), Bytes::from(body)));
         if let Ok(value) = HeaderValue::from_str(error_type) {
             req.headers_mut().insert("lambda-extension-function-error-type", value);

@@ -34,7 +34,13 @@ impl Readiness {
             ReadinessProtocol::Http => format!("http://{authority}{}", config.readiness.path),
             ReadinessProtocol::Tcp => format!("tcp://{authority}"),
         };
-        Readiness { protocol: config.readiness.protocol, authority, url, healthy: config.readiness.healthy.clone(), client: http_client::build(1) }
+        Readiness {
+            protocol: config.readiness.protocol,
+            authority,
+            url,
+            healthy: config.readiness.healthy.clone(),
+            client: http_client::build(1),
+        }
     }
 
     /// What is probed, as a URL for log lines.
@@ -45,7 +51,9 @@ impl Readiness {
     /// One probe: `Ok` when ready, else what was seen.
     pub async fn probe(&self) -> Result<(), String> {
         match self.protocol {
-            ReadinessProtocol::Tcp => tokio::net::TcpStream::connect(&self.authority).await.map(drop).map_err(|e| e.to_string()),
+            ReadinessProtocol::Tcp => {
+                tokio::net::TcpStream::connect(&self.authority).await.map(drop).map_err(|e| e.to_string())
+            }
             ReadinessProtocol::Http => {
                 let request = http::Request::get(&self.url).body(Full::new(Bytes::new())).map_err(|e| e.to_string())?;
                 let response = self.client.request(request).await.map_err(|e| chain(&e))?;

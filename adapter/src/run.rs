@@ -39,7 +39,10 @@ pub async fn run(config: Config, name: &str) -> Result<Stopped, RunError> {
     let until = config.async_init.then(|| started + ASYNC_INIT_BUDGET);
     let ready = readiness.wait(until).await;
     if !ready {
-        tracing::warn!(url = readiness.url(), "async init: finishing init now; the first invocation completes the readiness check");
+        tracing::warn!(
+            url = readiness.url(),
+            "async init: finishing init now; the first invocation completes the readiness check"
+        );
     }
 
     let handler = Arc::new(Handler::new(config.clone(), readiness, ready));

@@ -43,7 +43,11 @@ async fn runtime_api(events: Vec<(String, Vec<u8>, Vec<(&'static str, String)>)>
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/2020-01-01/extension/register"))
-        .respond_with(ResponseTemplate::new(200).insert_header("lambda-extension-identifier", "ext-id-1").set_body_json(json!({})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("lambda-extension-identifier", "ext-id-1")
+                .set_body_json(json!({})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -55,7 +59,10 @@ async fn runtime_api(events: Vec<(String, Vec<u8>, Vec<(&'static str, String)>)>
         let mut template = ResponseTemplate::new(200)
             .insert_header("lambda-runtime-aws-request-id", id.as_str())
             .insert_header("lambda-runtime-deadline-ms", deadline_in(10_000).as_str())
-            .insert_header("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:123456789012:function:binary-test")
+            .insert_header(
+                "lambda-runtime-invoked-function-arn",
+                "arn:aws:lambda:us-east-1:123456789012:function:binary-test",
+            )
             .insert_header("lambda-runtime-trace-id", format!("Root=1-00000000-{id:0>24}").as_str())
             .set_body_bytes(body);
         for (k, v) in extra {
@@ -92,7 +99,8 @@ async fn runtime_api(events: Vec<(String, Vec<u8>, Vec<(&'static str, String)>)>
 async fn wait_for(server: &MockServer, count: usize, pred: impl Fn(&Request) -> bool) -> Vec<Request> {
     let start = Instant::now();
     loop {
-        let seen: Vec<Request> = server.received_requests().await.unwrap_or_default().into_iter().filter(|r| pred(r)).collect();
+        let seen: Vec<Request> =
+            server.received_requests().await.unwrap_or_default().into_iter().filter(|r| pred(r)).collect();
         if seen.len() >= count || start.elapsed() > Duration::from_secs(15) {
             assert!(seen.len() >= count, "expected {count} matching requests, saw {}", seen.len());
             return seen;
@@ -120,19 +128,22 @@ async fn results(server: &MockServer, count: usize) -> Vec<(String, String, Valu
 
 async fn echo_app() -> MockServer {
     let app = MockServer::start().await;
-    Mock::given(method("GET")).and(path("/")).respond_with(ResponseTemplate::new(200).set_body_string("ok")).mount(&app).await;
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&app)
+        .await;
     Mock::given(path_regex("^/(echo|events)"))
         .respond_with(|req: &Request| {
-            let headers: Vec<Value> = req.headers.iter().map(|(k, v)| json!([k.as_str(), v.to_str().unwrap_or("")])).collect();
-            ResponseTemplate::new(200)
-                .insert_header("set-cookie", "a=1")
-                .set_body_json(json!({
-                    "method": req.method.as_str(),
-                    "path": req.url.path(),
-                    "query": req.url.query().unwrap_or(""),
-                    "headers": headers,
-                    "body": String::from_utf8_lossy(&req.body),
-                }))
+            let headers: Vec<Value> =
+                req.headers.iter().map(|(k, v)| json!([k.as_str(), v.to_str().unwrap_or("")])).collect();
+            ResponseTemplate::new(200).insert_header("set-cookie", "a=1").set_body_json(json!({
+                "method": req.method.as_str(),
+                "path": req.url.path(),
+                "query": req.url.query().unwrap_or(""),
+                "headers": headers,
+                "body": String::from_utf8_lossy(&req.body),
+            }))
         })
         .mount(&app)
         .await;
@@ -188,7 +199,8 @@ async fn registers_waits_for_readiness_and_serves_every_source() {
     let _adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &port_of(&app))]);
 
     let out = results(&runtime, 5).await;
-    let by_id = |id: &str| out.iter().find(|(_, rid, _)| rid == id).unwrap_or_else(|| panic!("no result for {id}: {out:?}"));
+    let by_id =
+        |id: &str| out.iter().find(|(_, rid, _)| rid == id).unwrap_or_else(|| panic!("no result for {id}: {out:?}"));
 
     let registration = wait_for(&runtime, 1, |r| r.url.path().ends_with("/extension/register")).await;
     assert_eq!(registration[0].headers["lambda-extension-name"], "lambda-adapter");
@@ -205,7 +217,9 @@ async fn registers_waits_for_readiness_and_serves_every_source() {
     assert_eq!(echoed["path"], "/echo/a%20b");
     assert_eq!(echoed["query"], "x=1&x=2");
     let headers = echoed["headers"].as_array().unwrap();
-    let get = |name: &str| headers.iter().filter(|h| h[0] == name).map(|h| h[1].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let get = |name: &str| {
+        headers.iter().filter(|h| h[0] == name).map(|h| h[1].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
     assert_eq!(get("cookie"), vec!["s=1; t=2"]);
     assert_eq!(get("host"), vec!["api.example.com"]);
     assert_eq!(get("x-amz-tenant-id"), vec!["tenant-9"]);
@@ -244,7 +258,10 @@ async fn registers_waits_for_readiness_and_serves_every_source() {
 #[tokio::test]
 async fn faults_are_invocation_errors_and_the_next_event_is_served() {
     let app = echo_app().await;
-    Mock::given(path("/slow")).respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30))).mount(&app).await;
+    Mock::given(path("/slow"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&app)
+        .await;
     let bad_base64 = json!({
         "version": "2.0", "rawPath": "/echo", "rawQueryString": "", "headers": {},
         "requestContext": {"http": {"method": "POST"}}, "body": "!!!not base64", "isBase64Encoded": true
@@ -252,7 +269,11 @@ async fn faults_are_invocation_errors_and_the_next_event_is_served() {
     let runtime = runtime_api(vec![
         ("not-json".into(), b"{not json".to_vec(), vec![]),
         ("not-utf8".into(), vec![0xff, 0xfe, 0x00], vec![]),
-        ("bad-client-context".into(), v2_event("/echo/cc", ""), vec![("lambda-runtime-client-context", "not json".into())]),
+        (
+            "bad-client-context".into(),
+            v2_event("/echo/cc", ""),
+            vec![("lambda-runtime-client-context", "not json".into())],
+        ),
         ("bad-base64".into(), bad_base64.to_string().into_bytes(), vec![]),
         ("slow".into(), v2_event("/slow", ""), vec![("lambda-runtime-deadline-ms", deadline_in(400))]),
         ("after".into(), v2_event("/echo/after", ""), vec![]),
@@ -260,7 +281,9 @@ async fn faults_are_invocation_errors_and_the_next_event_is_served() {
     .await;
     let _adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &port_of(&app))]);
     let out = results(&runtime, 6).await;
-    let by_id = |id: &str| out.iter().find(|(_, rid, _)| rid == id).unwrap_or_else(|| panic!("no result for {id}: {out:?}")).clone();
+    let by_id = |id: &str| {
+        out.iter().find(|(_, rid, _)| rid == id).unwrap_or_else(|| panic!("no result for {id}: {out:?}")).clone()
+    };
 
     for id in ["not-json", "not-utf8"] {
         let (kind, _, body) = by_id(id);
@@ -286,7 +309,8 @@ async fn unreachable_app_is_a_named_error() {
     let ready = echo_app().await;
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
     let runtime = runtime_api(vec![("gone".into(), v2_event("/echo", ""), vec![])]).await;
-    let _adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &closed), ("AWS_LWA_READINESS_CHECK_PORT", &port_of(&ready))]);
+    let _adapter =
+        start_adapter(&runtime, &[("AWS_LWA_PORT", &closed), ("AWS_LWA_READINESS_CHECK_PORT", &port_of(&ready))]);
     let out = results(&runtime, 1).await;
     assert_eq!(out[0].0, "error");
     assert_eq!(out[0].2["errorType"], "Adapter.AppUnreachable");
@@ -296,13 +320,22 @@ async fn unreachable_app_is_a_named_error() {
 #[tokio::test]
 async fn readiness_waits_for_a_healthy_status() {
     let app = MockServer::start().await;
-    Mock::given(path("/health")).respond_with(ResponseTemplate::new(503)).up_to_n_times(5).with_priority(1).mount(&app).await;
+    Mock::given(path("/health"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(5)
+        .with_priority(1)
+        .mount(&app)
+        .await;
     Mock::given(path("/health")).respond_with(ResponseTemplate::new(200)).with_priority(2).mount(&app).await;
     Mock::given(path("/echo")).respond_with(ResponseTemplate::new(200)).mount(&app).await;
     let runtime = runtime_api(vec![("one".into(), v2_event("/echo", ""), vec![])]).await;
     let _adapter = start_adapter(
         &runtime,
-        &[("AWS_LWA_PORT", &port_of(&app)), ("AWS_LWA_READINESS_CHECK_PATH", "/health"), ("AWS_LWA_READINESS_CHECK_HEALTHY_STATUS", "200-299")],
+        &[
+            ("AWS_LWA_PORT", &port_of(&app)),
+            ("AWS_LWA_READINESS_CHECK_PATH", "/health"),
+            ("AWS_LWA_READINESS_CHECK_HEALTHY_STATUS", "200-299"),
+        ],
     );
     results(&runtime, 1).await;
     let seen = app.received_requests().await.unwrap();
@@ -330,15 +363,22 @@ async fn bad_configuration_is_reported_as_an_init_error() {
     assert_eq!(reports[0].headers["lambda-extension-identifier"], "ext-id-1");
     let body: Value = serde_json::from_slice(&reports[0].body).unwrap();
     let message = body["errorMessage"].as_str().unwrap();
-    assert!(message.contains("AWS_LWA_INVOKE_MODE") && message.contains("stream") && message.contains("response_stream"), "{message}");
+    assert!(
+        message.contains("AWS_LWA_INVOKE_MODE") && message.contains("stream") && message.contains("response_stream"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
 async fn error_status_codes_fail_the_invocation() {
     let app = echo_app().await;
-    Mock::given(path("/boom")).respond_with(ResponseTemplate::new(502).set_body_string("upstream down")).mount(&app).await;
+    Mock::given(path("/boom"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("upstream down"))
+        .mount(&app)
+        .await;
     let runtime = runtime_api(vec![("boom".into(), v2_event("/boom", ""), vec![])]).await;
-    let _adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &port_of(&app)), ("AWS_LWA_ERROR_STATUS_CODES", "500-504")]);
+    let _adapter =
+        start_adapter(&runtime, &[("AWS_LWA_PORT", &port_of(&app)), ("AWS_LWA_ERROR_STATUS_CODES", "500-504")]);
     let out = results(&runtime, 1).await;
     assert_eq!(out[0].0, "error");
     assert_eq!(out[0].2["errorType"], "Adapter.AppErrorStatus");
@@ -357,7 +397,10 @@ async fn shutdown_event_stops_the_adapter_cleanly() {
         .await;
     Mock::given(path("/2020-01-01/extension/event/next"))
         .and(header("lambda-extension-identifier", "ext-id-1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"eventType": "SHUTDOWN", "shutdownReason": "spindown", "deadlineMs": 0})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"eventType": "SHUTDOWN", "shutdownReason": "spindown", "deadlineMs": 0})),
+        )
         .mount(&runtime)
         .await;
     Mock::given(path("/2018-06-01/runtime/invocation/next"))

@@ -56,8 +56,18 @@ fn app_responses() -> Vec<(&'static str, http::Response<Bytes>)> {
     gz.write_all("hello gzip\n".repeat(20).as_bytes()).unwrap();
     vec![
         ("json", response(200, &[("content-type", "application/json")], br#"{"ok":true,"items":[1,2,3]}"#.to_vec())),
-        ("html", response(200, &[("content-type", "text/html; charset=utf-8")], "<!doctype html><h1>h\u{e9}llo</h1>".into())),
-        ("png", response(200, &[("content-type", "image/png")], base64::engine::general_purpose::STANDARD.decode(PNG).unwrap())),
+        (
+            "html",
+            response(200, &[("content-type", "text/html; charset=utf-8")], "<!doctype html><h1>h\u{e9}llo</h1>".into()),
+        ),
+        (
+            "png",
+            response(
+                200,
+                &[("content-type", "image/png")],
+                base64::engine::general_purpose::STANDARD.decode(PNG).unwrap(),
+            ),
+        ),
         ("gzip", response(200, &[("content-type", "text/plain"), ("content-encoding", "gzip")], gz.finish().unwrap())),
         (
             "cookies",
@@ -72,7 +82,10 @@ fn app_responses() -> Vec<(&'static str, http::Response<Bytes>)> {
                 br#"{"cookies":3}"#.to_vec(),
             ),
         ),
-        ("repeated-header", response(200, &[("content-type", "text/plain"), ("x-multi", "one"), ("x-multi", "two")], b"multi".to_vec())),
+        (
+            "repeated-header",
+            response(200, &[("content-type", "text/plain"), ("x-multi", "one"), ("x-multi", "two")], b"multi".to_vec()),
+        ),
         ("no-content", response(204, &[], Vec::new())),
         ("redirect", response(302, &[("location", "/echo/redirected"), ("transfer-encoding", "chunked")], Vec::new())),
     ]
@@ -90,14 +103,20 @@ fn show_bytes(bytes: &[u8]) -> Value {
     match std::str::from_utf8(bytes) {
         Ok(text) if text.len() <= 512 => Value::String(text.to_owned()),
         Ok(text) => json!({ "len": text.len(), "head": text.chars().take(80).collect::<String>() }),
-        Err(_) => json!({ "len": bytes.len(), "base64_head": base64::engine::general_purpose::STANDARD.encode(&bytes[..bytes.len().min(48)]) }),
+        Err(_) => {
+            json!({ "len": bytes.len(), "base64_head": base64::engine::general_purpose::STANDARD.encode(&bytes[..bytes.len().min(48)]) })
+        }
     }
 }
 
 fn show_header(value: &http::HeaderValue) -> Value {
     let text = String::from_utf8_lossy(value.as_bytes());
     if text.len() > 300 {
-        Value::String(format!("{}... ({} bytes)", &text[..text.char_indices().nth(120).map_or(text.len(), |(i, _)| i)], text.len()))
+        Value::String(format!(
+            "{}... ({} bytes)",
+            &text[..text.char_indices().nth(120).map_or(text.len(), |(i, _)| i)],
+            text.len()
+        ))
     } else {
         Value::String(text.into_owned())
     }
@@ -109,12 +128,17 @@ fn assert_typed(source: Source, payload: &[u8], name: &str) {
     let parsed = match source {
         Source::ApiGatewayV1 => serde_json::from_slice::<apigw::ApiGatewayProxyResponse>(payload).map(drop),
         Source::ApiGatewayV2 => serde_json::from_slice::<apigw::ApiGatewayV2httpResponse>(payload).map(drop),
-        Source::FunctionUrl => serde_json::from_slice::<lambda_function_urls::LambdaFunctionUrlResponse>(payload).map(drop),
+        Source::FunctionUrl => {
+            serde_json::from_slice::<lambda_function_urls::LambdaFunctionUrlResponse>(payload).map(drop)
+        }
         Source::Alb => serde_json::from_slice::<alb::AlbTargetGroupResponse>(payload).map(drop),
         Source::PassThrough => serde_json::from_slice::<Value>(payload).map(drop),
     };
     if let Err(err) = parsed {
-        panic!("{name}: the {source:?} response does not parse as Lambda's type: {err}\n{}", String::from_utf8_lossy(payload));
+        panic!(
+            "{name}: the {source:?} response does not parse as Lambda's type: {err}\n{}",
+            String::from_utf8_lossy(payload)
+        );
     }
 }
 
@@ -166,9 +190,13 @@ fn observe(path: &Path) -> Value {
                 let name = rel.file_name().unwrap().to_string_lossy();
                 assert_eq!(shape.multi_value, name.starts_with("multi"), "{}: multi-value detection", rel.display());
             }
-            let headers: Vec<Value> =
-                request.headers().iter().map(|(k, v)| Value::String(format!("{}: {}", k, show_header(v).as_str().unwrap_or_default()))).collect();
-            let responses = if shape.source == Source::PassThrough { pass_through_responses() } else { app_responses() };
+            let headers: Vec<Value> = request
+                .headers()
+                .iter()
+                .map(|(k, v)| Value::String(format!("{}: {}", k, show_header(v).as_str().unwrap_or_default())))
+                .collect();
+            let responses =
+                if shape.source == Source::PassThrough { pass_through_responses() } else { app_responses() };
             let mut lambda = serde_json::Map::new();
             for (name, resp) in responses {
                 let mut encode_warnings = Vec::new();

@@ -9,7 +9,8 @@ use super::{apigw_v1, EventError, HttpEvent};
 
 pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<HttpEvent<'a>, EventError> {
     let mut warn = |w: String| warnings.push(w);
-    let multi_value = event.value("multiValueHeaders").is_some() || event.value("multiValueQueryStringParameters").is_some();
+    let multi_value =
+        event.value("multiValueHeaders").is_some() || event.value("multiValueQueryStringParameters").is_some();
     let query_pairs = match event.multi_map("multiValueQueryStringParameters", &mut warn)? {
         Some(pairs) => pairs,
         None => event.single_map("queryStringParameters", &mut warn)?.unwrap_or_default(),

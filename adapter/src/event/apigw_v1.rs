@@ -34,11 +34,17 @@ pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<Htt
 
 /// `multiValueHeaders` when present (it holds every value), plus any name that only
 /// `headers` has; otherwise `headers`. Shared with ALB events.
-pub(crate) fn merged_headers<'a>(event: &Obj<'a>, warn: &mut dyn FnMut(String)) -> Result<Vec<(&'a str, &'a str)>, EventError> {
+pub(crate) fn merged_headers<'a>(
+    event: &Obj<'a>,
+    warn: &mut dyn FnMut(String),
+) -> Result<Vec<(&'a str, &'a str)>, EventError> {
     let single = event.single_map("headers", warn)?.unwrap_or_default();
     Ok(match event.multi_map("multiValueHeaders", warn)? {
         Some(mut multi) => {
-            let extra: Vec<_> = single.into_iter().filter(|(name, _)| !multi.iter().any(|(m, _)| m.eq_ignore_ascii_case(name))).collect();
+            let extra: Vec<_> = single
+                .into_iter()
+                .filter(|(name, _)| !multi.iter().any(|(m, _)| m.eq_ignore_ascii_case(name)))
+                .collect();
             multi.extend(extra);
             multi
         }

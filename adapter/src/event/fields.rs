@@ -83,7 +83,11 @@ impl<'a> Obj<'a> {
 
     /// `{"name": "value"}` pairs in event order. Values that are not strings are
     /// reported through `bad` and skipped (a single odd header must not cost the event).
-    pub(crate) fn single_map(&self, key: &'a str, bad: &mut dyn FnMut(String)) -> Result<Option<Vec<(&'a str, &'a str)>>, EventError> {
+    pub(crate) fn single_map(
+        &self,
+        key: &'a str,
+        bad: &mut dyn FnMut(String),
+    ) -> Result<Option<Vec<(&'a str, &'a str)>>, EventError> {
         let Some(obj) = self.obj_opt(key)? else { return Ok(None) };
         let mut pairs = Vec::with_capacity(obj.map.len());
         for (name, value) in obj.map {
@@ -97,7 +101,11 @@ impl<'a> Obj<'a> {
     }
 
     /// `{"name": ["v1", "v2"]}` pairs in event order, one pair per value.
-    pub(crate) fn multi_map(&self, key: &'a str, bad: &mut dyn FnMut(String)) -> Result<Option<Vec<(&'a str, &'a str)>>, EventError> {
+    pub(crate) fn multi_map(
+        &self,
+        key: &'a str,
+        bad: &mut dyn FnMut(String),
+    ) -> Result<Option<Vec<(&'a str, &'a str)>>, EventError> {
         let Some(obj) = self.obj_opt(key)? else { return Ok(None) };
         let mut pairs = Vec::with_capacity(obj.map.len());
         for (name, values) in obj.map {

@@ -9,8 +9,16 @@ use crate::context::InvokeContext;
 
 /// Hop-by-hop headers (RFC 9110 section 7.6.1): they describe one connection, not the
 /// request, so they never cross the adapter in either direction.
-pub(crate) const HOP_BY_HOP: [&str; 8] =
-    ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate"];
+pub(crate) const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-authenticate",
+];
 
 /// A header map from event pairs; a pair that is not valid HTTP is dropped with a warning.
 pub(crate) fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>, warnings: &mut Vec<String>) -> HeaderMap {
@@ -47,7 +55,8 @@ pub(crate) fn prepare_for_app(map: &mut HeaderMap, body: &Bytes, method: &Method
     }
     let hosts: Vec<_> = map.get_all(HOST).iter().cloned().collect();
     if let Some(host) = hosts.first() {
-        let valid = hosts.len() == 1 && host.to_str().ok().and_then(|h| h.parse::<http::uri::Authority>().ok()).is_some();
+        let valid =
+            hosts.len() == 1 && host.to_str().ok().and_then(|h| h.parse::<http::uri::Authority>().ok()).is_some();
         if !valid {
             warnings.push(format!("host {host:?} is not a valid authority; dropped"));
             map.remove(HOST);
@@ -73,7 +82,12 @@ pub(crate) fn insert_json(map: &mut HeaderMap, name: &'static str, json: &str, w
 }
 
 /// `x-amzn-lambda-context`, `x-amz-tenant-id` and this invocation's `x-amzn-trace-id`.
-pub(crate) fn insert_invoke_context(map: &mut HeaderMap, ctx: &InvokeContext, function: &FunctionInfo, warnings: &mut Vec<String>) {
+pub(crate) fn insert_invoke_context(
+    map: &mut HeaderMap,
+    ctx: &InvokeContext,
+    function: &FunctionInfo,
+    warnings: &mut Vec<String>,
+) {
     let (json, context_warnings) = ctx.lambda_context_json(function);
     warnings.extend(context_warnings);
     insert_json(map, "x-amzn-lambda-context", &json, warnings);

@@ -156,7 +156,9 @@ pub fn translate(event: &[u8], ctx: &InvokeContext, config: &Config) -> Result<T
             return Ok(pass_through::translate(event, ctx, config));
         }
         (Source::ApiGatewayV1, Some(map)) => apigw_v1::read(Obj::root(source, map), &mut warnings)?,
-        (Source::ApiGatewayV2 | Source::FunctionUrl, Some(map)) => apigw_v2::read(Obj::root(source, map), &mut warnings)?,
+        (Source::ApiGatewayV2 | Source::FunctionUrl, Some(map)) => {
+            apigw_v2::read(Obj::root(source, map), &mut warnings)?
+        }
         (Source::Alb, Some(map)) => alb::read(Obj::root(source, map), &mut warnings)?,
     };
     Ok(build(source, http_event, ctx, config, warnings))
@@ -165,10 +167,17 @@ pub fn translate(event: &[u8], ctx: &InvokeContext, config: &Config) -> Result<T
 /// The standard alphabet, tolerant of missing padding.
 const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
     &base64::alphabet::STANDARD,
-    base64::engine::GeneralPurposeConfig::new().with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
 );
 
-fn build(source: Source, event: HttpEvent<'_>, ctx: &InvokeContext, config: &Config, mut warnings: Vec<String>) -> Translation {
+fn build(
+    source: Source,
+    event: HttpEvent<'_>,
+    ctx: &InvokeContext,
+    config: &Config,
+    mut warnings: Vec<String>,
+) -> Translation {
     let mut headers = headers::from_pairs(event.headers.iter().copied(), &mut warnings);
     if !event.cookies.is_empty() {
         match HeaderValue::from_str(&event.cookies.join("; ")) {

@@ -6,12 +6,33 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC
 
 /// Bytes that cannot appear in a request-target path. `%` is absent on purpose: existing
 /// percent-encodings are the client's and are kept as they are.
-const PATH_UNSAFE: &AsciiSet =
-    &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'?').add(b'\\').add(b'^').add(b'`').add(b'{').add(b'|').add(b'}');
+const PATH_UNSAFE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
 
 /// Bytes that cannot appear in a query string (`?` and `/` are allowed there).
-const QUERY_UNSAFE: &AsciiSet =
-    &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'\\').add(b'^').add(b'`').add(b'{').add(b'|').add(b'}');
+const QUERY_UNSAFE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
 
 /// Everything but RFC 3986 unreserved characters, for re-encoding decoded query values.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
@@ -44,7 +65,8 @@ pub(crate) fn sanitize_query(raw: &str) -> Cow<'_, str> {
 /// hands one over when it decoded a client's `%25`, so it becomes `%25` again.
 fn escape_stray_percent(raw: &str) -> Cow<'_, str> {
     let bytes = raw.as_bytes();
-    let stray = |i: usize| !(i + 2 < bytes.len() && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit());
+    let stray =
+        |i: usize| !(i + 2 < bytes.len() && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit());
     if !bytes.iter().enumerate().any(|(i, &b)| b == b'%' && stray(i)) {
         return Cow::Borrowed(raw);
     }

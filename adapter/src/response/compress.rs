@@ -91,7 +91,8 @@ pub fn eligible(headers: &HeaderMap, body_len: usize) -> bool {
 pub fn apply(coding: Coding, headers: &mut HeaderMap, body: &[u8]) -> std::io::Result<Bytes> {
     let compressed = match coding {
         Coding::Gzip => {
-            let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3), flate2::Compression::default());
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3), flate2::Compression::default());
             encoder.write_all(body)?;
             encoder.finish()?
         }
@@ -139,7 +140,8 @@ mod tests {
     #[case(&[("content-type", "text/plain"), ("content-encoding", "gzip")], 100, false)]
     #[case(&[("content-type", "text/plain"), ("cache-control", "public, no-transform")], 100, false)]
     fn eligibility(#[case] pairs: &[(&'static str, &'static str)], #[case] len: usize, #[case] expected: bool) {
-        let headers: HeaderMap = pairs.iter().map(|(k, v)| (http::HeaderName::from_static(k), HeaderValue::from_static(v))).collect();
+        let headers: HeaderMap =
+            pairs.iter().map(|(k, v)| (http::HeaderName::from_static(k), HeaderValue::from_static(v))).collect();
         assert_eq!(eligible(&headers, len), expected);
     }
 

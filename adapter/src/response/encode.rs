@@ -49,7 +49,8 @@ pub fn encode(
 
     if shape.source == Source::PassThrough {
         if !status.is_success() {
-            warnings.push(format!("the app answered {status} to a pass-through event; its body is the invocation result"));
+            warnings
+                .push(format!("the app answered {status} to a pass-through event; its body is the invocation result"));
         }
         return checked(pass_through_payload(body, warnings));
     }
@@ -98,7 +99,8 @@ fn pass_through_payload(body: Bytes, warnings: &mut Vec<String>) -> Bytes {
     let text = match std::str::from_utf8(&body) {
         Ok(text) => text.to_owned(),
         Err(_) => {
-            warnings.push("the app's answer to a pass-through event is not UTF-8; returned as a base64 string".to_owned());
+            warnings
+                .push("the app's answer to a pass-through event is not UTF-8; returned as a base64 string".to_owned());
             base64::engine::general_purpose::STANDARD.encode(&body)
         }
     };
@@ -114,7 +116,14 @@ fn grouped(headers: &HeaderMap) -> Vec<(&str, Vec<String>)> {
     headers.keys().map(|name| (name.as_str(), headers.get_all(name).iter().map(text).collect())).collect()
 }
 
-fn write(shape: &ResponseShape, status: StatusCode, headers: &HeaderMap, body: String, base64: bool, warnings: &mut Vec<String>) -> Bytes {
+fn write(
+    shape: &ResponseShape,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: String,
+    base64: bool,
+    warnings: &mut Vec<String>,
+) -> Bytes {
     let mut out = Map::new();
     out.insert("statusCode".into(), status.as_u16().into());
     match shape.source {
