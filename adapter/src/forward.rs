@@ -35,12 +35,7 @@ impl AppClient {
         deadline: Option<Instant>,
         max_body: usize,
     ) -> Result<http::Response<Bytes>, InvocationError> {
-        let (mut parts, body) = request.into_parts();
-        let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-        parts.uri = format!("http://{}{}", self.authority, target)
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| InvocationError::AppConnection { detail: e.to_string() })?;
-        let request = http::Request::from_parts(parts, Full::new(body));
+        let request = self.absolute(request)?;
         let exchange = async {
             let response = self.client.request(request).await.map_err(|err| self.classify(&err))?;
             let (parts, body) = response.into_parts();
@@ -60,6 +55,33 @@ impl AppClient {
                 tokio::time::timeout_at(deadline, exchange).await.unwrap_or_else(|_| Err(timeout(budget)))
             }
         }
+    }
+
+    /// Sends `request` and returns as soon as the response head arrives (before
+    /// `deadline`); the body is left to stream.
+    pub async fn send_streaming(
+        &self,
+        request: http::Request<Bytes>,
+        deadline: Option<Instant>,
+    ) -> Result<http::Response<hyper::body::Incoming>, InvocationError> {
+        let request = self.absolute(request)?;
+        let exchange = async { self.client.request(request).await.map_err(|err| self.classify(&err)) };
+        match deadline {
+            None => exchange.await,
+            Some(deadline) => {
+                let budget = deadline.saturating_duration_since(Instant::now());
+                tokio::time::timeout_at(deadline, exchange).await.unwrap_or_else(|_| Err(timeout(budget)))
+            }
+        }
+    }
+
+    fn absolute(&self, request: http::Request<Bytes>) -> Result<http::Request<Full<Bytes>>, InvocationError> {
+        let (mut parts, body) = request.into_parts();
+        let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+        parts.uri = format!("http://{}{}", self.authority, target)
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| InvocationError::AppConnection { detail: e.to_string() })?;
+        Ok(http::Request::from_parts(parts, Full::new(body)))
     }
 
     fn classify(&self, err: &hyper_util::client::legacy::Error) -> InvocationError {

@@ -14,6 +14,15 @@ pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
 /// A client with TCP_NODELAY on (small writes must not wait for a delayed ACK) and at
 /// most `max_idle` pooled connections per host.
 pub fn build(max_idle: usize) -> HttpClient {
+    build_for(max_idle)
+}
+
+/// [`build`] for any request body type (streamed responses to Lambda).
+pub fn build_for<B>(max_idle: usize) -> Client<HttpConnector, B>
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+{
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
     connector.set_connect_timeout(Some(Duration::from_secs(2)));

@@ -8,17 +8,38 @@ use bytes::Bytes;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::config::Config;
+use http_body_util::{BodyExt, Limited};
+
+use crate::config::{Config, InvokeMode};
 use crate::error::{InvocationError, BUFFERED_LIMIT};
 use crate::event::{translate, Translation};
 use crate::forward::AppClient;
 use crate::lambda_api::Invocation;
+use crate::lambda_api::StreamedBody;
 use crate::readiness::Readiness;
 use crate::response::{encode, reject, EncodeOptions};
+use crate::stream::{can_stream, prelude, ResponseStream};
 
 /// Time kept back from the deadline so the error report reaches Lambda before it kills
 /// the environment.
 pub const DEADLINE_MARGIN: Duration = Duration::from_millis(50);
+
+/// What goes back to Lambda for one invocation.
+pub enum Reply {
+    /// A buffered payload.
+    Buffered(Bytes),
+    /// A streamed response.
+    Streaming(StreamedBody),
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reply::Buffered(payload) => f.debug_tuple("Buffered").field(&payload.len()).finish(),
+            Reply::Streaming(_) => f.write_str("Streaming"),
+        }
+    }
+}
 
 /// Handles invocations; shared by every worker.
 #[derive(Debug)]
@@ -38,8 +59,8 @@ impl Handler {
         Handler { config, app, readiness, ready: AtomicBool::new(ready), checking: Mutex::new(()) }
     }
 
-    /// The Lambda response payload for one invocation.
-    pub async fn handle(&self, invocation: &Invocation) -> Result<Bytes, InvocationError> {
+    /// The Lambda response for one invocation.
+    pub async fn handle(&self, invocation: &Invocation) -> Result<Reply, InvocationError> {
         let deadline = deadline_instant(invocation.context.deadline_ms);
         self.ensure_ready(deadline).await?;
         let (request, shape, warnings) = match translate(&invocation.event, &invocation.context, &self.config)? {
@@ -47,11 +68,14 @@ impl Handler {
             Translation::Reject { shape, status, message, warnings } => {
                 log_warnings(&warnings);
                 tracing::warn!(status = status.as_u16(), %message, "request refused");
-                return Ok(reject(&shape, status, &message));
+                return Ok(Reply::Buffered(reject(&shape, status, &message)));
             }
         };
         log_warnings(&warnings);
         tracing::debug!(source = %shape.source, method = %request.method(), uri = %request.uri(), "forwarding");
+        if self.config.invoke_mode == InvokeMode::ResponseStream && can_stream(shape.source) {
+            return self.stream(request, deadline).await;
+        }
         // A compressed body may be far smaller than the app's, so allow more when compressing.
         let max_body = if self.config.enable_compression { BUFFERED_LIMIT * 8 } else { BUFFERED_LIMIT };
         let response = self.app.send(request, deadline, max_body).await?;
@@ -62,7 +86,21 @@ impl Handler {
         let mut warnings = Vec::new();
         let payload = encode(&shape, response, &options, &mut warnings);
         log_warnings(&warnings);
-        payload
+        payload.map(Reply::Buffered)
+    }
+
+    /// Response streaming: the head decides the prelude, the body flows through.
+    async fn stream(&self, request: http::Request<Bytes>, deadline: Option<Instant>) -> Result<Reply, InvocationError> {
+        let response = self.app.send_streaming(request, deadline).await?;
+        let status = response.status();
+        if self.config.error_status_codes.as_ref().is_some_and(|set| set.contains(status.as_u16())) {
+            let body =
+                Limited::new(response.into_body(), 1024).collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = String::from_utf8_lossy(&body).into_owned();
+            return Err(InvocationError::ErrorStatus { status: status.as_u16(), body });
+        }
+        let prelude = prelude(status, response.headers());
+        Ok(Reply::Streaming(ResponseStream::new(prelude, response.into_body(), deadline)))
     }
 
     /// With async init, the first invocations finish the readiness check (before the deadline).

@@ -18,6 +18,9 @@ use crate::config::ApiEndpoint;
 use crate::context::InvokeContext;
 use crate::forward::chain;
 use crate::http_client::{self, HttpClient};
+use crate::stream::{self, ResponseStream};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
 
 /// A failed call to one of Lambda's APIs.
 #[derive(Debug, thiserror::Error)]
@@ -51,10 +54,14 @@ pub struct Invocation {
     pub event: Bytes,
 }
 
+/// The body of a streamed invocation response.
+pub type StreamedBody = ResponseStream<hyper::body::Incoming>;
+
 /// The Runtime API (`/2018-06-01`), possibly through the configured proxy.
 #[derive(Clone, Debug)]
 pub struct RuntimeApi {
     client: HttpClient,
+    stream_client: Client<HttpConnector, StreamedBody>,
     endpoint: ApiEndpoint,
 }
 
@@ -87,7 +94,7 @@ fn request(method: Method, uri: String, body: Bytes) -> Request<Full<Bytes>> {
 impl RuntimeApi {
     /// A client for the Runtime API at `endpoint`, with `pool` idle connections.
     pub fn new(endpoint: ApiEndpoint, pool: usize) -> Self {
-        RuntimeApi { client: http_client::build(pool), endpoint }
+        RuntimeApi { client: http_client::build(pool), stream_client: http_client::build_for(pool), endpoint }
     }
 
     /// Waits for the next invocation.
@@ -101,6 +108,38 @@ impl RuntimeApi {
     pub async fn respond(&self, request_id: &str, payload: Bytes) -> Result<(), ApiError> {
         let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{request_id}/response"));
         call(&self.client, "invocation/response", request(Method::POST, uri, payload)).await.map(drop)
+    }
+
+    /// Streams a response: the prelude and body in `body`, a failure in its trailers.
+    pub async fn respond_streaming(&self, request_id: &str, body: StreamedBody) -> Result<(), ApiError> {
+        let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{request_id}/response"));
+        let mut request = Request::new(body);
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = uri.parse().unwrap_or_default();
+        let headers = request.headers_mut();
+        headers.insert("lambda-runtime-function-response-mode", HeaderValue::from_static("streaming"));
+        headers.insert(http::header::TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(stream::CONTENT_TYPE));
+        headers.insert(
+            http::header::TRAILER,
+            HeaderValue::from_static("Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"),
+        );
+        let call_name = "invocation/response (streaming)";
+        let response = self
+            .stream_client
+            .request(request)
+            .await
+            .map_err(|e| ApiError::Transport { call: call_name, detail: chain(&e) })?;
+        let status = response.status();
+        let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        if !status.is_success() {
+            return Err(ApiError::Status {
+                call: call_name,
+                status: status.as_u16(),
+                body: String::from_utf8_lossy(&body).into_owned(),
+            });
+        }
+        Ok(())
     }
 
     /// Reports a failed invocation.

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
+use crate::config::InvokeMode;
 use crate::config::{Config, ConfigError, Environment, ASYNC_INIT_BUDGET};
-use crate::invoke::Handler;
+use crate::invoke::{Handler, Reply};
 use crate::lambda_api::{ApiError, ExtensionApi, ExtensionEvent, RuntimeApi};
 use crate::readiness::Readiness;
 
@@ -35,6 +36,11 @@ pub async fn run(config: Config, name: &str) -> Result<Stopped, RunError> {
     extension.register(name, &["SHUTDOWN"]).await?;
     tracing::debug!(name, "registered as an extension");
 
+    if config.invoke_mode == InvokeMode::ResponseStream && config.enable_compression {
+        tracing::warn!(
+            "AWS_LWA_ENABLE_COMPRESSION is ignored for streamed responses (AWS_LWA_INVOKE_MODE=response_stream)"
+        );
+    }
     let readiness = Readiness::new(&config);
     let until = config.async_init.then(|| started + ASYNC_INIT_BUDGET);
     let ready = readiness.wait(until).await;
@@ -81,7 +87,8 @@ async fn serve(runtime: RuntimeApi, handler: Arc<Handler>) -> Result<(), ApiErro
         let invocation = runtime.next().await?;
         let id = invocation.context.request_id.clone();
         let reported = match handler.handle(&invocation).await {
-            Ok(payload) => runtime.respond(&id, payload).await,
+            Ok(Reply::Buffered(payload)) => runtime.respond(&id, payload).await,
+            Ok(Reply::Streaming(body)) => runtime.respond_streaming(&id, body).await,
             Err(err) => {
                 tracing::error!(request_id = %id, error_type = err.error_type(), "{err}");
                 runtime.fail(&id, err.error_type(), err.to_payload()).await

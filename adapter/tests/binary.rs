@@ -2,6 +2,7 @@
 //!
 //! These are black-box tests: the binary is started as Lambda would start it, with only
 //! environment variables, and every observation is what crossed the wire.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -39,7 +40,10 @@ fn deadline_in(ms: u64) -> String {
 }
 
 /// A Runtime + Extensions API that hands out `events` in order, then holds `/next` open.
-async fn runtime_api(events: Vec<(String, Vec<u8>, Vec<(&'static str, String)>)>) -> MockServer {
+/// (request id, event bytes, extra `invocation/next` headers).
+type QueuedEvent = (String, Vec<u8>, Vec<(&'static str, String)>);
+
+async fn runtime_api(events: Vec<QueuedEvent>) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/2020-01-01/extension/register"))

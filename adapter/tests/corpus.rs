@@ -5,6 +5,7 @@
 //! with `aws_lambda_events`' response type for that source, so the shapes stay what
 //! Lambda's own Rust types accept. The folder says the expected source; a file in
 //! `invalid/` must be refused.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::io::Write;

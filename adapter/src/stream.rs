@@ -1,0 +1,200 @@
+//! Lambda response streaming: a JSON prelude, eight NUL bytes, then the app's body as it
+//! arrives; a failure mid-stream goes in HTTP/1.1 trailers, never into the body.
+//!
+//! The body is forwarded frame by frame (no buffering, no copy): [`ResponseStream`]
+//! wraps the app's body and is itself the body of the `invocation/response` request.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use base64::Engine;
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use http_body::{Body, Frame, SizeHint};
+use serde_json::{Map, Value};
+use tokio::time::{Instant, Sleep};
+
+use crate::event::{Source, HOP_BY_HOP};
+
+/// The content type of a streamed HTTP integration response.
+pub const CONTENT_TYPE: &str = "application/vnd.awslambda.http-integration-response";
+/// Trailer naming the error type of a failed stream.
+pub const ERROR_TYPE_TRAILER: &str = "lambda-runtime-function-error-type";
+/// Trailer carrying the base64 error body of a failed stream.
+pub const ERROR_BODY_TRAILER: &str = "lambda-runtime-function-error-body";
+
+/// Whether responses to events of `source` can be streamed (Function URLs and REST APIs
+/// can; HTTP APIs, ALB and pass-through events get their buffered format).
+pub fn can_stream(source: Source) -> bool {
+    matches!(source, Source::FunctionUrl | Source::ApiGatewayV1)
+}
+
+/// The prelude: `{"statusCode","headers","cookies"}` then eight NUL bytes.
+pub fn prelude(status: StatusCode, headers: &HeaderMap) -> Bytes {
+    let mut single = Map::new();
+    let mut cookies = Vec::new();
+    for name in headers.keys() {
+        if HOP_BY_HOP.contains(&name.as_str()) || name == http::header::CONTENT_LENGTH {
+            continue;
+        }
+        let values: Vec<String> =
+            headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect();
+        if name == http::header::SET_COOKIE {
+            cookies.extend(values);
+        } else {
+            single.insert(name.as_str().into(), values.join(", ").into());
+        }
+    }
+    let json =
+        serde_json::json!({ "statusCode": status.as_u16(), "headers": Value::Object(single), "cookies": cookies });
+    let mut out = BytesMut::from(json.to_string().as_bytes());
+    out.extend_from_slice(&[0u8; 8]);
+    out.freeze()
+}
+
+/// The body of a streamed response: the prelude, then the app's frames, then trailers
+/// when the app's body fails or the deadline passes.
+pub struct ResponseStream<B> {
+    prelude: Option<Bytes>,
+    inner: B,
+    deadline: Option<Pin<Box<Sleep>>>,
+    finished: bool,
+}
+
+impl<B> ResponseStream<B> {
+    /// Streams `inner` after `prelude`, failing with `Adapter.AppTimeout` at `deadline`.
+    pub fn new(prelude: Bytes, inner: B, deadline: Option<Instant>) -> Self {
+        ResponseStream {
+            prelude: Some(prelude),
+            inner,
+            deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(d))),
+            finished: false,
+        }
+    }
+}
+
+/// Trailers that report a failed stream.
+pub fn error_trailers(error_type: &str, message: &str) -> HeaderMap {
+    let mut trailers = HeaderMap::new();
+    let body = serde_json::json!({ "errorMessage": message, "errorType": error_type, "stackTrace": [] }).to_string();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(body);
+    if let Ok(value) = HeaderValue::from_str(error_type) {
+        trailers.insert(ERROR_TYPE_TRAILER, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&encoded) {
+        trailers.insert(ERROR_BODY_TRAILER, value);
+    }
+    trailers
+}
+
+impl<B> Body for ResponseStream<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: std::error::Error + 'static,
+{
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if let Some(prelude) = self.prelude.take() {
+            return Poll::Ready(Some(Ok(Frame::data(prelude))));
+        }
+        if self.finished {
+            return Poll::Ready(None);
+        }
+        loop {
+            match Pin::new(&mut self.inner).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(data) if data.is_empty() => continue,
+                    Ok(data) => return Poll::Ready(Some(Ok(Frame::data(data)))),
+                    // The app's own trailers have no place in Lambda's stream.
+                    Err(_) => continue,
+                },
+                Poll::Ready(Some(Err(err))) => {
+                    self.finished = true;
+                    let message = format!("the app's response body failed mid-stream: {}", crate::forward::chain(&err));
+                    tracing::error!("{message}");
+                    return Poll::Ready(Some(Ok(Frame::trailers(error_trailers(
+                        "Adapter.AppConnectionError",
+                        &message,
+                    )))));
+                }
+                Poll::Ready(None) => {
+                    self.finished = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => {
+                    if let Some(deadline) = self.deadline.as_mut() {
+                        if deadline.as_mut().poll(cx).is_ready() {
+                            self.finished = true;
+                            let message = "the app's response did not finish before the invocation deadline";
+                            tracing::error!("{message}");
+                            return Poll::Ready(Some(Ok(Frame::trailers(error_trailers(
+                                "Adapter.AppTimeout",
+                                message,
+                            )))));
+                        }
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.prelude.is_none() && self.finished
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::{BodyExt, StreamBody};
+
+    #[test]
+    fn prelude_has_cookies_apart_and_ends_with_eight_nuls() {
+        let mut headers = HeaderMap::new();
+        headers.append("content-type", HeaderValue::from_static("text/event-stream"));
+        headers.append("set-cookie", HeaderValue::from_static("a=1"));
+        headers.append("set-cookie", HeaderValue::from_static("b=2"));
+        headers.append("x-multi", HeaderValue::from_static("one"));
+        headers.append("x-multi", HeaderValue::from_static("two"));
+        headers.append("transfer-encoding", HeaderValue::from_static("chunked"));
+        let bytes = prelude(StatusCode::CREATED, &headers);
+        assert!(bytes.ends_with(&[0u8; 8]));
+        let json: Value = serde_json::from_slice(&bytes[..bytes.len() - 8]).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"statusCode": 201, "headers": {"content-type": "text/event-stream", "x-multi": "one, two"}, "cookies": ["a=1", "b=2"]})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failing_body_ends_in_trailers_not_in_the_payload() {
+        let frames: Vec<Result<Frame<Bytes>, std::io::Error>> =
+            vec![Ok(Frame::data(Bytes::from_static(b"chunk"))), Err(std::io::Error::other("connection reset"))];
+        let inner = StreamBody::new(futures_util::stream::iter(frames));
+        let mut stream = ResponseStream::new(Bytes::from_static(b"P"), inner, None);
+        let mut data = Vec::new();
+        let mut trailers = None;
+        while let Some(frame) = stream.frame().await {
+            let frame = frame.unwrap();
+            match frame.into_data() {
+                Ok(d) => data.extend_from_slice(&d),
+                Err(frame) => trailers = frame.into_trailers().ok(),
+            }
+        }
+        assert_eq!(data, b"Pchunk");
+        let trailers = trailers.expect("trailers");
+        assert_eq!(trailers[ERROR_TYPE_TRAILER], "Adapter.AppConnectionError");
+        let body = base64::engine::general_purpose::STANDARD.decode(trailers[ERROR_BODY_TRAILER].as_bytes()).unwrap();
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert!(body["errorMessage"].as_str().unwrap().contains("connection reset"));
+    }
+}

@@ -1,0 +1,141 @@
+//! Behaviours switched on by configuration, through the public translation API.
+
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use lambda_web_adapter::context::InvokeContext;
+use lambda_web_adapter::event::{translate, ResponseShape, Translation};
+use lambda_web_adapter::response::{encode, EncodeOptions};
+use lambda_web_adapter::{Config, InvocationError};
+use rstest::rstest;
+use serde_json::{json, Value};
+
+fn config(pairs: &[(&str, &str)]) -> Config {
+    let mut env: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    env.insert("AWS_LAMBDA_RUNTIME_API".into(), "127.0.0.1:9001".into());
+    Config::from_lookup(|k| env.get(k).cloned()).unwrap().0
+}
+
+fn v2(raw_path: &str, headers: Value) -> Vec<u8> {
+    json!({
+        "version": "2.0", "rawPath": raw_path, "rawQueryString": "", "headers": headers,
+        "requestContext": {"http": {"method": "GET"}, "domainName": "x.execute-api.us-east-1.amazonaws.com"}
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn forward(event: &[u8], config: &Config) -> (http::Request<Bytes>, ResponseShape) {
+    match translate(event, &InvokeContext::default(), config).unwrap() {
+        Translation::Forward { request, shape, .. } => (request, shape),
+        other => panic!("expected a request, got {other:?}"),
+    }
+}
+
+#[rstest]
+#[case("/api", "/api/items", "/items")]
+#[case("/api", "/api", "/")]
+#[case("/api", "/apix/items", "/apix/items")]
+#[case("/api", "/api/api/items", "/api/items")]
+#[case("/api/", "/api/items", "/items")]
+#[case("/api", "/api%2Fitems", "/api%2Fitems")]
+fn remove_base_path(#[case] base: &str, #[case] raw_path: &str, #[case] expected: &str) {
+    let (request, _) = forward(&v2(raw_path, json!({})), &config(&[("AWS_LWA_REMOVE_BASE_PATH", base)]));
+    assert_eq!(request.uri().path(), expected);
+}
+
+#[test]
+fn authorization_source_moves_the_header() {
+    let event = v2("/", json!({"x-custom-auth": "Bearer abc", "authorization": "Basic old"}));
+    let (request, _) = forward(&event, &config(&[("AWS_LWA_AUTHORIZATION_SOURCE", "X-Custom-Auth")]));
+    assert_eq!(request.headers()["authorization"], "Bearer abc");
+    assert!(!request.headers().contains_key("x-custom-auth"));
+    let (request, _) = forward(&event, &config(&[]));
+    assert_eq!(request.headers()["authorization"], "Basic old", "untouched without the setting");
+}
+
+#[test]
+fn pass_through_path_is_configurable() {
+    let (request, _) = forward(br#"{"Records":[]}"#, &config(&[("AWS_LWA_PASS_THROUGH_PATH", "/sqs")]));
+    assert_eq!(request.uri().path(), "/sqs");
+    assert_eq!(request.method(), "POST");
+    assert_eq!(request.body().as_ref(), br#"{"Records":[]}"#);
+}
+
+fn app_response(content_type: &str, body: &str) -> http::Response<Bytes> {
+    http::Response::builder()
+        .status(200)
+        .header("content-type", content_type)
+        .body(Bytes::from(body.to_owned()))
+        .unwrap()
+}
+
+#[rstest]
+#[case("gzip, br", "text/html", 200, Some("br"))]
+#[case("gzip", "application/json", 200, Some("gzip"))]
+#[case("gzip", "image/svg+xml", 200, None)]
+#[case("gzip", "text/html", 20, None)]
+#[case("identity", "text/html", 200, None)]
+fn compression(#[case] accept: &str, #[case] content_type: &str, #[case] size: usize, #[case] expected: Option<&str>) {
+    let cfg = config(&[("AWS_LWA_ENABLE_COMPRESSION", "true")]);
+    let (_, shape) = forward(&v2("/", json!({"accept-encoding": accept})), &cfg);
+    let options = EncodeOptions { compression: true, error_status_codes: None };
+    let payload = encode(&shape, app_response(content_type, &"x".repeat(size)), &options, &mut Vec::new()).unwrap();
+    let out: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(out["headers"]["content-encoding"].as_str(), expected);
+    assert_eq!(out["isBase64Encoded"], expected.is_some(), "compressed bodies are binary");
+}
+
+#[test]
+fn compression_is_off_by_default() {
+    let (_, shape) = forward(&v2("/", json!({"accept-encoding": "gzip"})), &config(&[]));
+    let payload =
+        encode(&shape, app_response("text/html", &"x".repeat(500)), &EncodeOptions::default(), &mut Vec::new())
+            .unwrap();
+    let out: Value = serde_json::from_slice(&payload).unwrap();
+    assert!(out["headers"].get("content-encoding").is_none());
+}
+
+#[test]
+fn error_status_codes_fail_the_invocation() {
+    let cfg = config(&[("AWS_LWA_ERROR_STATUS_CODES", "500,502-504")]);
+    let (_, shape) = forward(&v2("/", json!({})), &cfg);
+    let options = EncodeOptions { compression: false, error_status_codes: cfg.error_status_codes.as_ref() };
+    for (status, fails) in [(500, true), (501, false), (503, true), (404, false)] {
+        let response = http::Response::builder().status(status).body(Bytes::from_static(b"oops")).unwrap();
+        match encode(&shape, response, &options, &mut Vec::new()) {
+            Err(InvocationError::ErrorStatus { status: s, body }) => {
+                assert!(fails, "{status} must not fail");
+                assert_eq!((s, body.as_str()), (status, "oops"));
+            }
+            Ok(_) => assert!(!fails, "{status} must fail"),
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+}
+
+#[test]
+fn oversized_response_names_the_remedy() {
+    let (_, shape) = forward(&v2("/", json!({})), &config(&[]));
+    let big = "a".repeat(6 * 1024 * 1024);
+    let err = encode(&shape, app_response("text/plain", &big), &EncodeOptions::default(), &mut Vec::new()).unwrap_err();
+    assert_eq!(err.error_type(), "Adapter.ResponseTooLarge");
+    assert!(err.to_string().contains("AWS_LWA_INVOKE_MODE=response_stream"));
+}
+
+#[test]
+fn tenant_and_trace_come_from_the_invocation() {
+    let ctx = InvokeContext { tenant_id: Some("t-1".into()), trace_id: Some("Root=1-a".into()), ..Default::default() };
+    let event = v2("/", json!({"x-amzn-trace-id": "Root=client", "x-amz-tenant-id": "spoofed"}));
+    let Translation::Forward { request, .. } = translate(&event, &ctx, &config(&[])).unwrap() else { panic!() };
+    assert_eq!(request.headers()["x-amzn-trace-id"], "Root=1-a");
+    assert_eq!(request.headers()["x-amz-tenant-id"], "t-1");
+    let Translation::Forward { request, .. } = translate(&event, &InvokeContext::default(), &config(&[])).unwrap()
+    else {
+        panic!()
+    };
+    assert!(!request.headers().contains_key("x-amz-tenant-id"), "a client cannot claim a tenant");
+    assert_eq!(request.headers()["x-amzn-trace-id"], "Root=client", "kept when Lambda sends none");
+}
