@@ -422,3 +422,43 @@ async fn shutdown_event_stops_the_adapter_cleanly() {
     .unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+/// An app that promises 100 bytes, sends 10 and hangs up; `GET /` answers normally.
+async fn app_closing_mid_body() -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let n = socket.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]);
+                if head.starts_with("GET / ") {
+                    let _ =
+                        socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").await;
+                } else {
+                    let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789").await;
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn app_closing_mid_body_is_a_connection_error() {
+    let port = app_closing_mid_body().await.to_string();
+    let runtime = runtime_api(vec![
+        ("cut".into(), v2_event("/echo", ""), vec![]),
+        ("next".into(), v2_event("/echo", ""), vec![]),
+    ])
+    .await;
+    let _adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &port)]);
+    let out = results(&runtime, 2).await;
+    for (kind, _, body) in &out {
+        assert_eq!(kind, "error");
+        assert_eq!(body["errorType"], "Adapter.AppConnectionError");
+    }
+}
