@@ -1,0 +1,140 @@
+//! Command-line interface (binary only; uses anyhow).
+
+mod emulate;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use lwa_conformance::{EmulatorConfig, ExtensionCommand};
+
+/// Local AWS Lambda emulator and front door for testing Lambda web adapters.
+#[derive(Debug, Parser)]
+#[command(name = "lwa-conformance", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a local Lambda (Runtime API + Extensions API) and invoke it from stdin.
+    ///
+    /// Prints `AWS_LAMBDA_RUNTIME_API=127.0.0.1:<port>` on stdout once listening, starts
+    /// the extensions and the runtime command, then reads stdin: every non-empty line is
+    /// one invocation whose payload is the line as is (normally a JSON event). Each
+    /// outcome is printed on stdout as one JSON line:
+    /// `{"requestId":..,"outcome":"buffered|streamed|error|timeout|init-error",...}`.
+    /// Process output goes to stderr with `[runtime]` / `[ext:<name>]` prefixes. At the
+    /// end of stdin (or Ctrl-C) the environment is shut down (SIGTERM, SHUTDOWN, SIGKILL).
+    ///
+    /// Example:
+    ///   echo '{"hello":"world"}' | lwa-conformance emulate --extensions-dir ./ext -- ./bootstrap
+    Emulate(emulate::EmulateArgs),
+    /// Serve real HTTP on a port through a trigger (API Gateway REST or HTTP API, Function
+    /// URL, ALB) into a local Lambda running an adapter and an app.
+    ///
+    /// Each HTTP request becomes the event that trigger would send, the Lambda response
+    /// becomes the HTTP response (status, headers, multi-value headers, cookies, base64
+    /// bodies; with --stream, Function URL response streaming chunk by chunk). A
+    /// malformed Lambda response gives 502 as AWS does.
+    ///
+    /// Example:
+    ///   lwa-conformance serve --trigger http-api --port 3000 --adapter ./lambda-adapter -- node app.js
+    Serve(serve::ServeArgs),
+}
+
+/// Settings shared by both subcommands.
+#[derive(Debug, Args)]
+pub(crate) struct LambdaArgs {
+    /// Start every executable file of this directory as an extension (sorted by name).
+    #[arg(long, value_name = "DIR")]
+    extensions_dir: Option<PathBuf>,
+    /// Start an extension explicitly: NAME=COMMAND (the command is split on spaces).
+    #[arg(long = "extension", value_name = "NAME=COMMAND")]
+    extensions: Vec<String>,
+    /// Function timeout in seconds (fractions allowed).
+    #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_seconds)]
+    timeout: Duration,
+    /// Init limit in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    init_timeout: Duration,
+    /// Grace period between SIGTERM/SHUTDOWN and SIGKILL, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
+    shutdown_grace: Duration,
+    /// AWS_LAMBDA_MAX_CONCURRENCY (Lambda Managed Instances) when above 1.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    concurrency: u32,
+    /// Function environment variable KEY=VALUE (repeatable), e.g. AWS_LWA_PORT=3000.
+    #[arg(long = "env", short = 'e', value_name = "KEY=VALUE")]
+    env: Vec<String>,
+    /// Function name (AWS_LAMBDA_FUNCTION_NAME).
+    #[arg(long, value_name = "NAME")]
+    function_name: Option<String>,
+    /// Do not echo process output to stderr.
+    #[arg(long)]
+    quiet: bool,
+}
+
+impl LambdaArgs {
+    fn config(&self) -> anyhow::Result<EmulatorConfig> {
+        let mut config = EmulatorConfig::new()
+            .timeout(self.timeout)
+            .init_timeout(self.init_timeout)
+            .shutdown_grace(self.shutdown_grace)
+            .max_concurrency(self.concurrency)
+            .echo_logs(!self.quiet);
+        if let Some(dir) = &self.extensions_dir {
+            config = config.extensions_dir(dir);
+        }
+        for spec in &self.extensions {
+            let (name, command) =
+                spec.split_once('=').ok_or_else(|| anyhow::anyhow!("--extension {spec:?}: expected NAME=COMMAND"))?;
+            let argv: Vec<String> = command.split_whitespace().map(str::to_string).collect();
+            anyhow::ensure!(!name.is_empty() && !argv.is_empty(), "--extension {spec:?}: expected NAME=COMMAND");
+            config.extensions.push(ExtensionCommand { name: name.to_string(), argv });
+        }
+        for kv in &self.env {
+            let (k, v) = kv.split_once('=').ok_or_else(|| anyhow::anyhow!("--env {kv:?}: expected KEY=VALUE"))?;
+            config = config.env(k, v);
+        }
+        if let Some(name) = &self.function_name {
+            config = config.function_name(name);
+        }
+        Ok(config)
+    }
+}
+
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("{s:?} is not a number of seconds (for example 3 or 0.5)"))
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+pub(crate) async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// Runs the chosen subcommand.
+pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Emulate(args) => emulate::run(args).await,
+        Command::Serve(args) => serve::run(args).await,
+    }
+}

@@ -1,0 +1,71 @@
+//! `lwa-conformance serve`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Args;
+use lwa_conformance::gateway::{self, FrontDoor, Trigger};
+use lwa_conformance::{Emulator, ExtensionCommand};
+use tokio::net::TcpListener;
+
+use super::LambdaArgs;
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// The AWS service to imitate: rest, http-api, function-url, alb, alb-multi.
+    #[arg(long, value_parser = clap::value_parser!(String))]
+    trigger: String,
+    /// Forward streamed responses chunk by chunk (Function URL response streaming); also
+    /// sets AWS_LWA_INVOKE_MODE=response_stream unless given with --env.
+    #[arg(long)]
+    stream: bool,
+    /// HTTP port on 127.0.0.1.
+    #[arg(long, default_value_t = 3000)]
+    port: u16,
+    /// The adapter binary, started as an extension named after its file.
+    #[arg(long, value_name = "PATH")]
+    adapter: Option<PathBuf>,
+    #[command(flatten)]
+    lambda: LambdaArgs,
+    /// The app (or runtime) command.
+    #[arg(last = true, required = true, value_name = "APP COMMAND")]
+    app: Vec<String>,
+}
+
+pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let trigger: Trigger = args.trigger.parse()?;
+    let mut config = args.lambda.config()?.runtime_command(args.app.clone());
+    if let Some(adapter) = &args.adapter {
+        let name =
+            adapter.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "lambda-adapter".into());
+        config.extensions.push(ExtensionCommand { name, argv: vec![adapter.to_string_lossy().into_owned()] });
+    }
+    if args.stream && config.env_value("AWS_LWA_INVOKE_MODE").is_none() {
+        config = config.env("AWS_LWA_INVOKE_MODE", "response_stream");
+    }
+    let listener = TcpListener::bind(("127.0.0.1", args.port))
+        .await
+        .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
+    let emulator = Arc::new(Emulator::start(config).await.context("starting the emulator")?);
+    if let Some(Err(failure)) = emulator.init_result() {
+        eprintln!("[emulator] init failed: {}: {}", failure.error_type, failure.message);
+    }
+    let mut front = FrontDoor::new(trigger);
+    front.stream = args.stream;
+    front.context.region = emulator.config().function.region.clone();
+    eprintln!(
+        "[emulator] {trigger} front door on http://127.0.0.1:{} (Runtime API {})",
+        args.port,
+        emulator.runtime_api()
+    );
+    tokio::select! {
+        () = gateway::serve(listener, front, emulator.clone()) => {}
+        () = super::stop_signal() => {}
+    }
+    let report = emulator.shutdown().await;
+    eprintln!("[emulator] shut down: exited {:?}, killed {:?}", report.exited, report.killed);
+    Ok(ExitCode::SUCCESS)
+}

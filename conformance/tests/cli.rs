@@ -1,0 +1,85 @@
+//! The `lwa-conformance` binary: `emulate` driven through stdin, `serve` through HTTP.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_lwa-conformance");
+
+#[tokio::test]
+async fn emulate_reads_invocations_from_stdin() {
+    let mut child = Command::new(BIN)
+        .args(["emulate", "--quiet", "--timeout", "2", "--shutdown-grace", "0.3", "--"])
+        .arg(common::example("lambda_echo"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"{\"hello\":\"world\"}\n\n{\"action\":\"error\"}\n").await.expect("write");
+    drop(stdin);
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next_line().await.expect("read").unwrap_or_default();
+    assert!(first.starts_with("AWS_LAMBDA_RUNTIME_API=127.0.0.1:"), "{first}");
+    let ok: Value =
+        serde_json::from_str(&lines.next_line().await.expect("read").unwrap_or_default()).unwrap_or_default();
+    assert_eq!(ok["outcome"], "buffered");
+    assert!(ok["requestId"].is_string());
+    let body: Value = serde_json::from_str(ok["body"].as_str().unwrap_or_default()).unwrap_or_default();
+    assert_eq!(body["event"]["hello"], "world");
+    let err: Value =
+        serde_json::from_str(&lines.next_line().await.expect("read").unwrap_or_default()).unwrap_or_default();
+    assert_eq!(err["outcome"], "error");
+    assert_eq!(err["body"]["errorMessage"], "the handler failed on purpose");
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits at the end of stdin")
+        .expect("status");
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn serve_turns_http_into_http_api_events() {
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--quiet", "--trigger", "http-api", "--port", &port.to_string(), "--"])
+        .arg(common::example("lambda_echo"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn");
+    let addr = format!("127.0.0.1:{port}");
+    let mut reply = None;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+            reply = Some(common::get(&addr, "/hello/there?x=1", &[("cookie", "k=v")]).await);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let reply = reply.expect("the front door came up");
+    // lambda_echo answers JSON without statusCode: HTTP API infers a 200 JSON response.
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type").as_deref(), Some("application/json"));
+    let body = reply.json();
+    assert_eq!(body["event"]["rawPath"], "/hello/there");
+    assert_eq!(body["event"]["cookies"], serde_json::json!(["k=v"]));
+    // SIGTERM: the front door shuts the environment down and exits cleanly.
+    let pid = child.id().and_then(|id| rustix::process::Pid::from_raw(id as i32)).expect("pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("signal");
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits after SIGTERM")
+        .expect("status");
+    assert!(status.success());
+}
