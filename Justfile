@@ -2,9 +2,9 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-# The main job: the adapter end to end (the conformance suite once it lands).
-conformance: build
-    cargo test -p lambda-web-adapter --test binary
+# The main job: the conformance suite against the reference adapter (reports in target/conformance/).
+conformance *ARGS: build
+    cargo run --quiet -p lwa-conformance -- run {{ARGS}}
 
 # Every test in the workspace.
 test:

@@ -96,9 +96,13 @@
 //! `{"functionName","functionVersion","handler"}` (plus `accountId` when asked with
 //! `Lambda-Extension-Accept-Feature: accountId`).
 
+pub mod case;
+pub mod echo_app;
 pub mod emulator;
 mod error;
 pub mod gateway;
+pub mod report;
+pub mod runner;
 
 pub use emulator::{
     Chunk, DeliveredEvent, Emulator, EmulatorConfig, ErrorBody, ExtensionCommand, FunctionConfig, InitFailure,

@@ -1,6 +1,7 @@
 //! Command-line interface (binary only; uses anyhow).
 
 mod emulate;
+mod run;
 mod serve;
 
 use std::path::PathBuf;
@@ -44,6 +45,14 @@ enum Command {
     /// Example:
     ///   lwa-conformance serve --trigger http-api --port 3000 --adapter ./lambda-adapter -- node app.js
     Serve(serve::ServeArgs),
+    /// Judge an adapter binary: every case of fixtures/cases and every corpus event of
+    /// fixtures/events, with a verdict per case (pass, fail, non-strict, unimplemented),
+    /// a matrix on the terminal and reports in target/conformance/ (JSON, JUnit XML,
+    /// Markdown). Exits non-zero when any case fails.
+    ///
+    /// Example:
+    ///   lwa-conformance run --adapter ./lambda-adapter --filter 'request/*'
+    Run(run::RunArgs),
 }
 
 /// Settings shared by both subcommands.
@@ -136,5 +145,6 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Emulate(args) => emulate::run(args).await,
         Command::Serve(args) => serve::run(args).await,
+        Command::Run(args) => run::run(args).await,
     }
 }

@@ -1,0 +1,569 @@
+//! Declarative conformance cases (`fixtures/cases/<area>/<slug>.toml`) and how an
+//! observation is checked against them. The schema is documented in
+//! `fixtures/cases/README.md`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::echo_app::Received;
+
+/// A case file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not a valid case.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// One case, as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// `<area>/<slug>`, equal to the file path.
+    pub id: String,
+    /// What it checks.
+    pub description: String,
+    /// The requirement, quoted from AWS or LWA documentation.
+    pub requirement: String,
+    /// Where the requirement comes from.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// A failure of a non-strict case is reported as `non-strict`.
+    #[serde(default = "yes")]
+    pub strict: bool,
+    /// The adapter's environment.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// How the app behaves.
+    #[serde(default)]
+    pub app: AppSpec,
+    /// The invocation.
+    pub invoke: InvokeSpec,
+    /// What must hold.
+    pub expect: Expect,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The app's behaviour for a case.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppSpec {
+    /// Listen only after this many milliseconds.
+    #[serde(default)]
+    pub start_delay_ms: u64,
+    /// `ok` or `status:NNN` for `GET /`.
+    #[serde(default)]
+    pub readiness: Option<String>,
+}
+
+impl AppSpec {
+    /// The status `GET /` answers with, when not 200.
+    pub fn readiness_status(&self) -> Option<u16> {
+        self.readiness.as_deref().and_then(|r| r.strip_prefix("status:")).and_then(|s| s.parse().ok())
+    }
+}
+
+/// The invocation of a case.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvokeSpec {
+    /// A file under `fixtures/events/`.
+    #[serde(default)]
+    pub event: Option<String>,
+    /// An inline event.
+    #[serde(default)]
+    pub event_json: Option<String>,
+    /// Lambda-Runtime-Aws-Tenant-Id.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    /// Lambda-Runtime-Client-Context, raw.
+    #[serde(default)]
+    pub client_context: Option<String>,
+    /// Lambda-Runtime-Trace-Id.
+    #[serde(default)]
+    pub trace_id: Option<String>,
+    /// The function timeout for this invocation.
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    /// JSON Pointer -> value, applied to the event.
+    #[serde(default)]
+    pub patch: BTreeMap<String, Value>,
+}
+
+/// How an invocation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    /// A buffered response.
+    Response,
+    /// A streamed response.
+    Streamed,
+    /// An invocation error.
+    Error,
+    /// Init failed.
+    InitError,
+    /// The function timed out.
+    Timeout,
+}
+
+/// What must hold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// How the invocation ends.
+    pub outcome: OutcomeKind,
+    /// The errorType of an invocation error.
+    #[serde(default)]
+    pub error_type: Option<String>,
+    /// Substrings of the error message.
+    #[serde(default)]
+    pub message_contains: Vec<String>,
+    /// What the app received.
+    #[serde(default)]
+    pub app: Option<ExpectApp>,
+    /// Pointers into the Lambda response.
+    #[serde(default)]
+    pub lambda: BTreeMap<String, Value>,
+    /// Pointers that must not exist in the Lambda response.
+    #[serde(default)]
+    pub lambda_absent: Option<Absent>,
+    /// The streamed response.
+    #[serde(default)]
+    pub stream: Option<ExpectStream>,
+}
+
+/// Pointers that must be absent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Absent {
+    /// JSON Pointers.
+    pub pointers: Vec<String>,
+}
+
+/// What the app must have received.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectApp {
+    /// Whether the app was called at all.
+    #[serde(default = "yes")]
+    pub called: bool,
+    /// The method.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// The raw path.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The raw query.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// The body as text.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// The body as base64.
+    #[serde(default)]
+    pub body_base64: Option<String>,
+    /// Headers that must be absent.
+    #[serde(default)]
+    pub headers_absent: Vec<String>,
+    /// Header values (all values joined with `, `).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// `name#/pointer` -> value inside a JSON header.
+    #[serde(default)]
+    pub json_headers: BTreeMap<String, Value>,
+}
+
+/// What a streamed response must look like.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectStream {
+    /// Pointers into the prelude.
+    #[serde(default)]
+    pub prelude: BTreeMap<String, Value>,
+    /// The body after the prelude, as text.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// At least this many body chunks.
+    #[serde(default)]
+    pub min_chunks: Option<usize>,
+    /// At least this long between consecutive body chunks.
+    #[serde(default)]
+    pub min_gap_ms: Option<u64>,
+    /// The error-type trailer.
+    #[serde(default)]
+    pub error_type: Option<String>,
+}
+
+/// A streamed response as received.
+#[derive(Debug, Clone, Default)]
+pub struct StreamSeen {
+    /// The JSON prelude.
+    pub prelude: Option<Value>,
+    /// The body after the prelude.
+    pub body: Bytes,
+    /// When each body chunk arrived, from the start of the response.
+    pub chunk_times: Vec<Duration>,
+    /// The error-type trailer.
+    pub error_type: Option<String>,
+}
+
+/// Everything observed for one invocation.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    /// The invocation's request id.
+    pub request_id: String,
+    /// How it ended.
+    pub outcome: OutcomeKind,
+    /// The errorType (invocation or init error).
+    pub error_type: Option<String>,
+    /// The error message.
+    pub error_message: Option<String>,
+    /// The buffered response, or the error body, as JSON.
+    pub lambda: Option<Value>,
+    /// The streamed response.
+    pub stream: Option<StreamSeen>,
+    /// What the app received for this invocation.
+    pub app: Vec<Received>,
+}
+
+impl Case {
+    /// Reads a case file; `root` is `fixtures/cases`, whose relative path gives the id.
+    pub fn load(root: &Path, path: &Path) -> Result<Case, CaseError> {
+        let text = std::fs::read_to_string(path).map_err(|source| CaseError::Io { path: path.to_owned(), source })?;
+        let invalid = |message: String| CaseError::Invalid { path: path.to_owned(), message };
+        let case: Case = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let expected_id = path.strip_prefix(root).unwrap_or(path).with_extension("");
+        let expected_id = expected_id.to_string_lossy().replace('\\', "/");
+        if case.id != expected_id {
+            return Err(invalid(format!("id {:?} does not match the file path {expected_id:?}", case.id)));
+        }
+        if case.invoke.event.is_some() == case.invoke.event_json.is_some() {
+            return Err(invalid("[invoke] needs exactly one of `event` and `event_json`".into()));
+        }
+        Ok(case)
+    }
+
+    /// The area: the id's first segment.
+    pub fn area(&self) -> &str {
+        self.id.split('/').next().unwrap_or("")
+    }
+
+    /// The event bytes, with the patch applied; `events` is `fixtures/events`.
+    pub fn event_bytes(&self, events: &Path) -> Result<Vec<u8>, String> {
+        let raw = match (&self.invoke.event, &self.invoke.event_json) {
+            (Some(file), _) => std::fs::read(events.join(file)).map_err(|e| format!("event {file}: {e}"))?,
+            (_, Some(inline)) => inline.clone().into_bytes(),
+            (None, None) => return Err("no event".into()),
+        };
+        if self.invoke.patch.is_empty() {
+            return Ok(raw);
+        }
+        let mut value: Value =
+            serde_json::from_slice(&raw).map_err(|e| format!("cannot patch an event that is not JSON: {e}"))?;
+        for (pointer, new) in &self.invoke.patch {
+            set_pointer(&mut value, pointer, new.clone())?;
+        }
+        serde_json::to_vec(&value).map_err(|e| e.to_string())
+    }
+}
+
+/// Sets `pointer` (its parent must exist) to `value`.
+fn set_pointer(doc: &mut Value, pointer: &str, value: Value) -> Result<(), String> {
+    if pointer.is_empty() {
+        *doc = value;
+        return Ok(());
+    }
+    let (parent, last) = pointer.rsplit_once('/').ok_or_else(|| format!("{pointer:?} is not a JSON Pointer"))?;
+    let last = last.replace("~1", "/").replace("~0", "~");
+    match doc.pointer_mut(parent) {
+        Some(Value::Object(map)) => {
+            map.insert(last, value);
+            Ok(())
+        }
+        Some(Value::Array(items)) => {
+            let index: usize = last.parse().map_err(|_| format!("{pointer}: not an array index"))?;
+            match items.get_mut(index) {
+                Some(slot) => {
+                    *slot = value;
+                    Ok(())
+                }
+                None => Err(format!("{pointer}: index out of range")),
+            }
+        }
+        _ => Err(format!("{pointer}: the parent {parent:?} is not an object or array in the event")),
+    }
+}
+
+fn substitute(expected: &Value, request_id: &str) -> Value {
+    match expected {
+        Value::String(s) => Value::String(s.replace("{request_id}", request_id)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, request_id)).collect()),
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), substitute(v, request_id))).collect()),
+        other => other.clone(),
+    }
+}
+
+fn show(value: Option<&Value>) -> String {
+    value.map_or_else(|| "nothing".to_owned(), |v| v.to_string())
+}
+
+/// Checks an observation against the expectations; returns every mismatch.
+pub fn check(expect: &Expect, seen: &Observation) -> Vec<String> {
+    let mut out = Vec::new();
+    let rid = seen.request_id.as_str();
+    if expect.outcome != seen.outcome {
+        out.push(format!(
+            "outcome: expected {:?}, got {:?}{}",
+            expect.outcome,
+            seen.outcome,
+            seen.error_message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default()
+        ));
+    }
+    if let Some(error_type) = &expect.error_type {
+        if seen.error_type.as_deref() != Some(error_type) {
+            out.push(format!("errorType: expected {error_type:?}, got {:?}", seen.error_type));
+        }
+    }
+    for needle in &expect.message_contains {
+        if !seen.error_message.as_deref().unwrap_or("").contains(needle.as_str()) {
+            out.push(format!("error message does not contain {needle:?}: {:?}", seen.error_message));
+        }
+    }
+    for (pointer, expected) in &expect.lambda {
+        let expected = substitute(expected, rid);
+        let actual = seen.lambda.as_ref().and_then(|v| v.pointer(pointer));
+        if actual != Some(&expected) {
+            out.push(format!("lambda {pointer}: expected {expected}, got {}", show(actual)));
+        }
+    }
+    if let Some(absent) = &expect.lambda_absent {
+        for pointer in &absent.pointers {
+            if let Some(found) = seen.lambda.as_ref().and_then(|v| v.pointer(pointer)) {
+                out.push(format!("lambda {pointer}: expected absent, got {found}"));
+            }
+        }
+    }
+    if let Some(app) = &expect.app {
+        check_app(app, seen, &mut out);
+    }
+    if let Some(stream) = &expect.stream {
+        check_stream(stream, seen, &mut out);
+    }
+    out
+}
+
+fn check_app(app: &ExpectApp, seen: &Observation, out: &mut Vec<String>) {
+    let Some(request) = seen.app.first() else {
+        if app.called {
+            out.push("app: expected a request, the app received none".into());
+        }
+        return;
+    };
+    if !app.called {
+        out.push(format!("app: expected no request, got {} {}", request.method, request.path));
+        return;
+    }
+    let mut expect_eq = |what: &str, expected: &Option<String>, actual: &str| {
+        if let Some(expected) = expected {
+            if expected != actual {
+                out.push(format!("app {what}: expected {expected:?}, got {actual:?}"));
+            }
+        }
+    };
+    expect_eq("method", &app.method, &request.method);
+    expect_eq("path", &app.path, &request.path);
+    expect_eq("query", &app.query, &request.query);
+    if let Some(body) = &app.body {
+        if request.body.as_ref() != body.as_bytes() {
+            out.push(format!("app body: expected {body:?}, got {:?}", String::from_utf8_lossy(&request.body)));
+        }
+    }
+    if let Some(b64) = &app.body_base64 {
+        let expected = base64::engine::general_purpose::STANDARD.decode(b64).unwrap_or_default();
+        if request.body.as_ref() != expected.as_slice() {
+            out.push(format!(
+                "app body: expected {} bytes (base64 {b64:.40}...), got {} bytes",
+                expected.len(),
+                request.body.len()
+            ));
+        }
+    }
+    for name in &app.headers_absent {
+        if let Some(value) = request.header(name) {
+            out.push(format!("app header {name}: expected absent, got {value:?}"));
+        }
+    }
+    for (name, expected) in &app.headers {
+        let expected = expected.replace("{request_id}", &seen.request_id);
+        let actual = request.header(name);
+        if actual.as_deref() != Some(expected.as_str()) {
+            out.push(format!("app header {name}: expected {expected:?}, got {actual:?}"));
+        }
+    }
+    for (key, expected) in &app.json_headers {
+        let expected = substitute(expected, &seen.request_id);
+        let (name, pointer) = key.split_once('#').unwrap_or((key.as_str(), ""));
+        let parsed = request.header(name).and_then(|v| serde_json::from_str::<Value>(&v).ok());
+        let actual = parsed.as_ref().and_then(|v| v.pointer(pointer));
+        if actual != Some(&expected) {
+            out.push(format!("app header {name}#{pointer}: expected {expected}, got {}", show(actual)));
+        }
+    }
+}
+
+fn check_stream(stream: &ExpectStream, seen: &Observation, out: &mut Vec<String>) {
+    let Some(got) = &seen.stream else {
+        out.push("stream: expected a streamed response, got none".into());
+        return;
+    };
+    for (pointer, expected) in &stream.prelude {
+        let actual = got.prelude.as_ref().and_then(|v| v.pointer(pointer));
+        if actual != Some(expected) {
+            out.push(format!("prelude {pointer}: expected {expected}, got {}", show(actual)));
+        }
+    }
+    if let Some(body) = &stream.body {
+        if got.body.as_ref() != body.as_bytes() {
+            out.push(format!("stream body: expected {body:?}, got {:?}", String::from_utf8_lossy(&got.body)));
+        }
+    }
+    if let Some(min) = stream.min_chunks {
+        if got.chunk_times.len() < min {
+            out.push(format!("stream: expected at least {min} separate chunks, got {}", got.chunk_times.len()));
+        }
+    }
+    if let Some(gap) = stream.min_gap_ms {
+        let smallest = got.chunk_times.windows(2).map(|w| w[1].saturating_sub(w[0])).min();
+        if let Some(smallest) = smallest {
+            if smallest < Duration::from_millis(gap) {
+                out.push(format!(
+                    "stream: chunks {gap} ms apart arrived {} ms apart (held back and sent together)",
+                    smallest.as_millis()
+                ));
+            }
+        }
+    }
+    if stream.error_type != got.error_type && stream.error_type.is_some() {
+        out.push(format!("stream error trailer: expected {:?}, got {:?}", stream.error_type, got.error_type));
+    }
+}
+
+/// Every case file under `root`, sorted by id.
+pub fn discover(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn observation() -> Observation {
+        Observation {
+            request_id: "r-1".into(),
+            outcome: OutcomeKind::Response,
+            error_type: None,
+            error_message: None,
+            lambda: Some(json!({"statusCode": 200, "cookies": ["a=1"]})),
+            stream: None,
+            app: vec![Received {
+                request_id: Some("r-1".into()),
+                method: "GET".into(),
+                path: "/echo/x".into(),
+                query: "a=1&a=2".into(),
+                headers: vec![
+                    ("cookie".into(), "a=1; b=2".into()),
+                    ("x-amzn-lambda-context".into(), r#"{"request_id":"r-1"}"#.into()),
+                ],
+                body: Bytes::new(),
+            }],
+        }
+    }
+
+    fn expect(toml_text: &str) -> Expect {
+        toml::from_str(toml_text).unwrap()
+    }
+
+    #[test]
+    fn matching_observation_passes() {
+        let e = expect(
+            r#"
+            outcome = "response"
+            [app]
+            path = "/echo/x"
+            query = "a=1&a=2"
+            headers_absent = ["x-custom"]
+            [app.headers]
+            cookie = "a=1; b=2"
+            [app.json_headers]
+            "x-amzn-lambda-context#/request_id" = "{request_id}"
+            [lambda]
+            "/statusCode" = 200
+            "/cookies" = ["a=1"]
+            "#,
+        );
+        assert_eq!(check(&e, &observation()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_mismatch_is_named() {
+        let e = expect(
+            r#"
+            outcome = "error"
+            error_type = "Adapter.InvalidEvent"
+            [app]
+            called = false
+            [lambda]
+            "/statusCode" = 400
+            "#,
+        );
+        let problems = check(&e, &observation());
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0].starts_with("outcome"));
+    }
+
+    #[test]
+    fn patches_set_pointers() {
+        let mut doc = json!({"rawPath": "/", "headers": {}});
+        set_pointer(&mut doc, "/rawPath", json!("/echo/x")).unwrap();
+        set_pointer(&mut doc, "/headers/x-a~1b", json!("1")).unwrap();
+        assert_eq!(doc, json!({"rawPath": "/echo/x", "headers": {"x-a/b": "1"}}));
+        assert!(set_pointer(&mut doc, "/missing/x", json!(1)).is_err());
+    }
+}

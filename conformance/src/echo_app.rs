@@ -1,0 +1,288 @@
+//! The built-in echo app: `sample-apps/CONTRACT.md` in process, so the suite needs
+//! nothing installed. It records every request it receives, tagged with the invocation's
+//! request id (from `x-amzn-lambda-context`), so a case can check what arrived.
+
+use std::convert::Infallible;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// The 1x1 PNG that `/binary` answers with.
+pub const PNG_BASE64: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+/// One request as the app saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    /// The invocation's request id, from `x-amzn-lambda-context` (None for readiness probes).
+    pub request_id: Option<String>,
+    /// The method.
+    pub method: String,
+    /// The raw path.
+    pub path: String,
+    /// The raw query, without `?`.
+    pub query: String,
+    /// Header pairs, lowercase names, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl Received {
+    /// Every value of a header joined with `, `, or None when absent.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self.headers.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+}
+
+/// How the echo app starts and answers its readiness path.
+#[derive(Debug, Clone, Default)]
+pub struct EchoOptions {
+    /// Listen only after this long.
+    pub start_delay: Duration,
+    /// The status `GET /` answers with (200 when None).
+    pub readiness_status: Option<u16>,
+}
+
+/// A running echo app; stops when dropped.
+#[derive(Debug)]
+pub struct EchoApp {
+    port: u16,
+    received: Arc<Mutex<Vec<Received>>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for EchoApp {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+type Body = BoxBody<Bytes, std::io::Error>;
+
+impl EchoApp {
+    /// Starts the app on a free loopback port (listening after `options.start_delay`).
+    pub async fn start(options: EchoOptions) -> std::io::Result<EchoApp> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        let listener = if options.start_delay.is_zero() {
+            listener.set_nonblocking(true)?;
+            Some(TcpListener::from_std(listener)?)
+        } else {
+            // The port is reserved by number only; it is bound again after the delay.
+            drop(listener);
+            None
+        };
+        let received: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let recorded = received.clone();
+        let task = tokio::spawn(async move {
+            let listener = match listener {
+                Some(listener) => listener,
+                None => {
+                    tokio::time::sleep(options.start_delay).await;
+                    match TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await {
+                        Ok(listener) => listener,
+                        Err(err) => {
+                            tracing::error!("echo app cannot listen on {port}: {err}");
+                            return;
+                        }
+                    }
+                }
+            };
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let recorded = recorded.clone();
+                let readiness = options.readiness_status;
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| {
+                        let recorded = recorded.clone();
+                        async move { Ok::<_, Infallible>(handle(req, &recorded, readiness).await) }
+                    });
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .http1_only()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(EchoApp { port, received, task })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Every request received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// The requests of one invocation.
+    pub fn received_for(&self, request_id: &str) -> Vec<Received> {
+        self.received().into_iter().filter(|r| r.request_id.as_deref() == Some(request_id)).collect()
+    }
+}
+
+fn full(status: u16, content_type: Option<&str>, body: impl Into<Bytes>) -> Response<Body> {
+    let mut response = Response::new(Full::new(body.into()).map_err(|never| match never {}).boxed());
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Some(ct) = content_type {
+        if let Ok(value) = ct.parse() {
+            response.headers_mut().insert(http::header::CONTENT_TYPE, value);
+        }
+    }
+    response
+}
+
+fn param(query: &str, name: &str) -> Option<u64> {
+    query.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).and_then(|(_, v)| v.parse().ok())
+}
+
+async fn handle(req: Request<Incoming>, recorded: &Mutex<Vec<Received>>, readiness: Option<u16>) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let request_id = parts
+        .headers
+        .get("x-amzn-lambda-context")
+        .and_then(|v| serde_json::from_slice::<Value>(v.as_bytes()).ok())
+        .and_then(|v| v.get("request_id").and_then(Value::as_str).map(str::to_owned));
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().unwrap_or("").to_owned();
+    let seen = Received { request_id, method: parts.method.to_string(), path, query, headers, body };
+    if let Ok(mut all) = recorded.lock() {
+        all.push(seen.clone());
+    }
+    route(&seen, readiness).await
+}
+
+async fn route(req: &Received, readiness: Option<u16>) -> Response<Body> {
+    let path = req.path.as_str();
+    let method = req.method.as_str();
+    if path == "/echo" || path.starts_with("/echo/") {
+        let headers: Vec<Value> = req.headers.iter().map(|(k, v)| json!([k, v])).collect();
+        let echo = json!({
+            "method": req.method,
+            "path": req.path,
+            "query": req.query,
+            "headers": headers,
+            "body": base64::engine::general_purpose::STANDARD.encode(&req.body),
+        });
+        return full(200, Some("application/json"), echo.to_string());
+    }
+    if let Some(code) = path.strip_prefix("/status/") {
+        let code: u16 = code.parse().unwrap_or(400);
+        let body = if matches!(code, 204 | 304) { String::new() } else { format!("status {code}") };
+        return full(code, Some("text/plain"), body);
+    }
+    match (method, path) {
+        ("GET", "/") => match readiness {
+            Some(status) => full(status, Some("text/plain"), "not ready"),
+            None => full(200, Some("text/plain"), "ok"),
+        },
+        ("GET", "/binary") => {
+            let png = base64::engine::general_purpose::STANDARD.decode(PNG_BASE64).unwrap_or_default();
+            full(200, Some("image/png"), png)
+        }
+        ("GET", "/cookies") => {
+            let mut response = full(200, Some("application/json"), r#"{"cookies":3}"#);
+            for cookie in ["a=1; Path=/", "b=2; Path=/; HttpOnly", "c=3; Path=/; Secure; SameSite=Strict"] {
+                response.headers_mut().append(http::header::SET_COOKIE, http::HeaderValue::from_static(cookie));
+            }
+            response
+        }
+        ("GET", "/headers/multi") => {
+            let mut response = full(200, Some("text/plain"), "multi");
+            response.headers_mut().append("x-multi", http::HeaderValue::from_static("one"));
+            response.headers_mut().append("x-multi", http::HeaderValue::from_static("two"));
+            response
+        }
+        ("GET", "/big") => {
+            let kb = param(&req.query, "kb").unwrap_or(1) as usize;
+            full(200, Some("text/plain"), vec![b'a'; kb * 1024])
+        }
+        ("GET", "/stream") => stream(
+            param(&req.query, "chunks").unwrap_or(5),
+            param(&req.query, "delay_ms").unwrap_or(100),
+            param(&req.query, "fail_after"),
+        ),
+        ("GET", "/redirect") => {
+            let mut response = full(302, None, Bytes::new());
+            response.headers_mut().insert(http::header::LOCATION, http::HeaderValue::from_static("/echo/redirected"));
+            response
+        }
+        ("GET", "/empty") => full(204, None, Bytes::new()),
+        ("GET", "/gzip") => {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            let _ = gz.write_all("hello gzip\n".repeat(20).as_bytes());
+            let mut response = full(200, Some("text/plain"), gz.finish().unwrap_or_default());
+            response.headers_mut().insert(http::header::CONTENT_ENCODING, http::HeaderValue::from_static("gzip"));
+            response
+        }
+        ("POST", "/events") => full(200, Some("application/json"), req.body.clone()),
+        ("GET", "/slow") => {
+            let ms = param(&req.query, "ms").unwrap_or(1000);
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            full(200, Some("text/plain"), format!("slept {ms}"))
+        }
+        ("GET", "/context") => {
+            let parse = |name: &str| {
+                req.headers
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .and_then(|(_, v)| serde_json::from_str::<Value>(v).ok())
+                    .unwrap_or(Value::Null)
+            };
+            let body = json!({
+                "request_context": parse("x-amzn-request-context"),
+                "lambda_context": parse("x-amzn-lambda-context"),
+            });
+            full(200, Some("application/json"), body.to_string())
+        }
+        _ => full(404, Some("text/plain"), "not found"),
+    }
+}
+
+/// `text/event-stream` chunks `data: {i}\n\n`, `delay_ms` apart; with `fail_after`, the
+/// connection is cut after that many chunks.
+fn stream(chunks: u64, delay_ms: u64, fail_after: Option<u64>) -> Response<Body> {
+    let (tx, mut rx) = mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(1);
+    tokio::spawn(async move {
+        for i in 0..chunks {
+            if fail_after == Some(i) {
+                let _ = tx.send(Err(std::io::Error::other("the app failed mid-stream"))).await;
+                return;
+            }
+            if i > 0 {
+                tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+            }
+            if tx.send(Ok(Frame::data(Bytes::from(format!("data: {i}\n\n"))))).await.is_err() {
+                return;
+            }
+        }
+    });
+    let body = StreamBody::new(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+    let mut response = Response::new(BodyExt::boxed(body));
+    response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/event-stream"));
+    response
+}

@@ -1,0 +1,272 @@
+//! Verdicts and reports: a terminal matrix, JSON, JUnit XML and Markdown.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// The judgement on one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every expectation held.
+    Pass,
+    /// A strict expectation failed.
+    Fail,
+    /// Only expectations of a non-strict case failed.
+    NonStrict,
+    /// The case needs something this run cannot provide (a route the app lacks, an
+    /// architecture that cannot run here).
+    Unimplemented,
+}
+
+impl Verdict {
+    /// The lowercase name used in every report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::NonStrict => "non-strict",
+            Verdict::Unimplemented => "unimplemented",
+        }
+    }
+}
+
+/// One case, run once (for one app and architecture).
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    /// `<area>/<slug>`.
+    pub id: String,
+    /// What it checks.
+    pub description: String,
+    /// The app it ran against.
+    pub app: String,
+    /// The architecture of the adapter binary.
+    pub arch: String,
+    /// The judgement.
+    pub verdict: Verdict,
+    /// Every failed expectation (or why the case could not run).
+    pub problems: Vec<String>,
+    /// Wall time.
+    pub duration_ms: u64,
+}
+
+impl CaseResult {
+    /// The area (first id segment).
+    pub fn area(&self) -> &str {
+        self.id.split('/').next().unwrap_or("")
+    }
+}
+
+/// A whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The adapter binary judged.
+    pub adapter: String,
+    /// Every result.
+    pub results: Vec<CaseResult>,
+    /// Wall time of the run.
+    pub elapsed_ms: u64,
+}
+
+impl Report {
+    /// An empty report for `adapter`.
+    pub fn new(adapter: String) -> Self {
+        Report { adapter, results: Vec::new(), elapsed_ms: 0 }
+    }
+
+    /// Sets the run's wall time.
+    pub fn finish(&mut self, elapsed: Duration) {
+        self.elapsed_ms = elapsed.as_millis() as u64;
+        self.results.sort_by(|a, b| (&a.id, &a.app, &a.arch).cmp(&(&b.id, &b.app, &b.arch)));
+    }
+
+    /// How many results have `verdict`.
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.results.iter().filter(|r| r.verdict == verdict).count()
+    }
+
+    /// Whether any case failed.
+    pub fn failed(&self) -> bool {
+        self.count(Verdict::Fail) > 0
+    }
+
+    /// Counts by (app / arch, area) and verdict.
+    fn matrix(&self) -> BTreeMap<(String, String), [usize; 4]> {
+        let mut rows: BTreeMap<(String, String), [usize; 4]> = BTreeMap::new();
+        for r in &self.results {
+            let row = rows.entry((format!("{}/{}", r.app, r.arch), r.area().to_owned())).or_default();
+            row[r.verdict as usize] += 1;
+        }
+        rows
+    }
+
+    /// The terminal summary: the matrix, then every failure with its problems.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{:<28} {:<14} {:>6} {:>6} {:>10} {:>13}",
+            "app/arch", "area", "pass", "fail", "non-strict", "unimplemented"
+        );
+        for ((target, area), counts) in self.matrix() {
+            let _ = writeln!(
+                out,
+                "{target:<28} {area:<14} {:>6} {:>6} {:>10} {:>13}",
+                counts[0], counts[1], counts[2], counts[3]
+            );
+        }
+        for r in self.results.iter().filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::NonStrict)) {
+            let _ = writeln!(
+                out,
+                "\n{} {} [{}/{}]: {}",
+                r.verdict.name().to_uppercase(),
+                r.id,
+                r.app,
+                r.arch,
+                r.description
+            );
+            for problem in &r.problems {
+                let _ = writeln!(out, "    - {problem}");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\n{} passed, {} failed, {} non-strict, {} unimplemented in {:.1} s ({})",
+            self.count(Verdict::Pass),
+            self.count(Verdict::Fail),
+            self.count(Verdict::NonStrict),
+            self.count(Verdict::Unimplemented),
+            self.elapsed_ms as f64 / 1000.0,
+            self.adapter
+        );
+        out
+    }
+
+    /// Markdown: the matrix and the failures.
+    pub fn to_markdown(&self) -> String {
+        let mut out = format!("# Conformance report\n\nAdapter: `{}`\n\n", self.adapter);
+        out.push_str("| app/arch | area | pass | fail | non-strict | unimplemented |\n|---|---|---:|---:|---:|---:|\n");
+        for ((target, area), c) in self.matrix() {
+            let _ = writeln!(out, "| {target} | {area} | {} | {} | {} | {} |", c[0], c[1], c[2], c[3]);
+        }
+        let _ = writeln!(
+            out,
+            "\n**{} passed, {} failed, {} non-strict, {} unimplemented** in {:.1} s.\n",
+            self.count(Verdict::Pass),
+            self.count(Verdict::Fail),
+            self.count(Verdict::NonStrict),
+            self.count(Verdict::Unimplemented),
+            self.elapsed_ms as f64 / 1000.0
+        );
+        for r in self.results.iter().filter(|r| r.verdict != Verdict::Pass) {
+            let _ = writeln!(out, "## {} `{}` ({}/{})\n\n{}\n", r.verdict.name(), r.id, r.app, r.arch, r.description);
+            for p in &r.problems {
+                let _ = writeln!(out, "- {}", p.replace('|', "\\|"));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// JUnit XML: one test suite per app/arch, one test case per case.
+    pub fn to_junit(&self) -> String {
+        let mut suites: BTreeMap<String, Vec<&CaseResult>> = BTreeMap::new();
+        for r in &self.results {
+            suites.entry(format!("{}/{}", r.app, r.arch)).or_default().push(r);
+        }
+        let mut out =
+            String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"lwa-conformance\">\n");
+        for (name, results) in suites {
+            let failures = results.iter().filter(|r| r.verdict == Verdict::Fail).count();
+            let skipped = results.iter().filter(|r| r.verdict == Verdict::Unimplemented).count();
+            let _ = writeln!(
+                out,
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">",
+                xml(&name),
+                results.len()
+            );
+            for r in results {
+                let _ = write!(
+                    out,
+                    "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
+                    xml(r.area()),
+                    xml(&r.id),
+                    r.duration_ms as f64 / 1000.0
+                );
+                let details = xml(&r.problems.join("\n"));
+                match r.verdict {
+                    Verdict::Pass => out.push_str("/>\n"),
+                    Verdict::Fail => {
+                        let _ = write!(
+                            out,
+                            ">\n      <failure message=\"{}\">{details}</failure>\n    </testcase>\n",
+                            xml(&r.description)
+                        );
+                    }
+                    Verdict::NonStrict => {
+                        let _ =
+                            write!(out, ">\n      <system-out>non-strict: {details}</system-out>\n    </testcase>\n");
+                    }
+                    Verdict::Unimplemented => {
+                        let _ = write!(out, ">\n      <skipped message=\"{details}\"/>\n    </testcase>\n");
+                    }
+                }
+            }
+            out.push_str("  </testsuite>\n");
+        }
+        out.push_str("</testsuites>\n");
+        out
+    }
+
+    /// Writes `report.json`, `junit.xml` and `report.md` into `dir`.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join("report.json"), json)?;
+        std::fs::write(dir.join("junit.xml"), self.to_junit())?;
+        std::fs::write(dir.join("report.md"), self.to_markdown())
+    }
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(id: &str, verdict: Verdict) -> CaseResult {
+        CaseResult {
+            id: id.into(),
+            description: "d <x>".into(),
+            app: "echo".into(),
+            arch: "x86_64".into(),
+            verdict,
+            problems: if verdict == Verdict::Pass { vec![] } else { vec!["expected \"a\" & got b".into()] },
+            duration_ms: 5,
+        }
+    }
+
+    #[test]
+    fn reports_count_and_escape() {
+        let mut report = Report::new("adapter".into());
+        report.results = vec![
+            result("request/a", Verdict::Pass),
+            result("request/b", Verdict::Fail),
+            result("config/c", Verdict::NonStrict),
+        ];
+        report.finish(Duration::from_millis(1500));
+        assert!(report.failed());
+        let text = report.to_text();
+        assert!(text.contains("1 passed, 1 failed, 1 non-strict, 0 unimplemented"), "{text}");
+        assert!(text.contains("FAIL request/b"));
+        let junit = report.to_junit();
+        assert!(junit.contains("tests=\"3\" failures=\"1\""));
+        assert!(junit.contains("&quot;a&quot; &amp; got b"));
+        assert!(report.to_markdown().contains("| echo/x86_64 | request | 1 | 1 | 0 | 0 |"));
+    }
+}

@@ -1,0 +1,481 @@
+//! Runs cases: an adapter binary (launched, never linked) as an extension under the
+//! emulator, an app, one invocation, and a verdict.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{json, Value};
+use tokio::sync::Semaphore;
+
+use crate::case::{check, Case, Observation, OutcomeKind, StreamSeen};
+use crate::echo_app::{EchoApp, EchoOptions, Received};
+use crate::report::{CaseResult, Report, Verdict};
+use crate::{Emulator, EmulatorConfig, Invocation, Outcome};
+
+/// The fixed trace id of corpus invocations, so observations are reproducible.
+pub const TRACE_ID: &str = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+
+/// The CPU architecture an adapter binary is built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Arch {
+    /// x86_64, run natively.
+    #[value(name = "x86_64")]
+    X86_64,
+    /// aarch64, run under `qemu-aarch64-static` on an x86_64 machine.
+    #[value(name = "aarch64")]
+    Aarch64,
+}
+
+impl Arch {
+    /// The name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Aarch64 => "aarch64",
+        }
+    }
+}
+
+/// One adapter binary to judge.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The binary.
+    pub adapter: PathBuf,
+    /// Its architecture (aarch64 runs under qemu when the host is not aarch64).
+    pub arch: Arch,
+}
+
+impl Target {
+    /// The command line that starts the adapter.
+    pub fn argv(&self) -> Vec<String> {
+        let adapter = self.adapter.to_string_lossy().into_owned();
+        if self.arch == Arch::Aarch64 && std::env::consts::ARCH != "aarch64" {
+            vec!["qemu-aarch64-static".to_owned(), adapter]
+        } else {
+            vec![adapter]
+        }
+    }
+}
+
+/// Where the suite's data lives.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// `fixtures/cases`.
+    pub cases: PathBuf,
+    /// `fixtures/events`.
+    pub events: PathBuf,
+    /// The reference observations of corpus cases (insta snapshots).
+    pub snapshots: PathBuf,
+}
+
+impl Paths {
+    /// The paths inside a checkout rooted at `root`.
+    pub fn in_repo(root: &Path) -> Self {
+        Paths {
+            cases: root.join("fixtures/cases"),
+            events: root.join("fixtures/events"),
+            snapshots: root.join("conformance/tests/snapshots"),
+        }
+    }
+}
+
+/// Something to run: a declarative case or a corpus event.
+#[derive(Debug, Clone)]
+pub enum Runnable {
+    /// A case file.
+    Case(Box<Case>),
+    /// A corpus event, judged against the reference snapshot; the path is relative to
+    /// `fixtures/events`.
+    Corpus(String),
+}
+
+impl Runnable {
+    /// The case id.
+    pub fn id(&self) -> String {
+        match self {
+            Runnable::Case(case) => case.id.clone(),
+            Runnable::Corpus(rel) => format!("corpus/{rel}"),
+        }
+    }
+}
+
+/// Every case and corpus event whose id matches `filter` (a glob; everything if None).
+pub fn discover(paths: &Paths, filter: Option<&globset::GlobMatcher>) -> Result<Vec<Runnable>, crate::case::CaseError> {
+    let mut out = Vec::new();
+    for file in crate::case::discover(&paths.cases) {
+        out.push(Runnable::Case(Box::new(Case::load(&paths.cases, &file)?)));
+    }
+    for file in corpus_files(&paths.events) {
+        let rel = file.strip_prefix(&paths.events).unwrap_or(&file).to_string_lossy().replace('\\', "/");
+        out.push(Runnable::Corpus(rel));
+    }
+    out.retain(|r| filter.is_none_or(|f| f.is_match(r.id())));
+    Ok(out)
+}
+
+/// Every event file in the corpus (README files aside), sorted.
+pub fn corpus_files(events: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![events.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_none_or(|e| e != "md") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The snapshot name of a case id (insta names cannot hold `/`).
+pub fn snapshot_name(id: &str) -> String {
+    id.replace('/', "__")
+}
+
+/// What one run of one case produced.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    /// The result for the report.
+    pub result: CaseResult,
+    /// The normalised observation (what the snapshot of a corpus case holds).
+    pub normalised: Value,
+}
+
+/// Runs one case or corpus event against `target` with the built-in echo app.
+pub async fn run_one(runnable: &Runnable, target: &Target, paths: &Paths) -> Ran {
+    let started = Instant::now();
+    let id = runnable.id();
+    let (description, strict) = match runnable {
+        Runnable::Case(case) => (case.description.clone(), case.strict),
+        Runnable::Corpus(rel) => (format!("the corpus event {rel} gives the reference adapter's observation"), true),
+    };
+    let outcome = match runnable {
+        Runnable::Case(case) => run_case(case, target, paths).await,
+        Runnable::Corpus(rel) => run_corpus(rel, target, paths).await,
+    };
+    let (verdict, problems, normalised) = match outcome {
+        Ok((problems, normalised)) if problems.is_empty() => (Verdict::Pass, problems, normalised),
+        Ok((problems, normalised)) => (if strict { Verdict::Fail } else { Verdict::NonStrict }, problems, normalised),
+        Err(problem) => (Verdict::Fail, vec![problem], Value::Null),
+    };
+    let result = CaseResult {
+        id,
+        description,
+        app: "echo".into(),
+        arch: target.arch.name().into(),
+        verdict,
+        problems,
+        duration_ms: started.elapsed().as_millis() as u64,
+    };
+    Ran { result, normalised }
+}
+
+/// An adapter and the echo app under the emulator, for one case.
+struct Stage {
+    emulator: Emulator,
+    app: EchoApp,
+    init_error: Option<(String, String)>,
+}
+
+async fn stage(
+    target: &Target,
+    env: &[(String, String)],
+    options: EchoOptions,
+    timeout: Duration,
+) -> Result<Stage, String> {
+    let app = EchoApp::start(options).await.map_err(|e| format!("the echo app did not start: {e}"))?;
+    let mut config = EmulatorConfig::new()
+        .extension("lambda-adapter", target.argv())
+        .timeout(timeout)
+        .shutdown_grace(Duration::from_millis(500))
+        .env("AWS_LWA_PORT", app.port().to_string())
+        .env("AWS_LAMBDA_LOG_LEVEL", "debug");
+    for (k, v) in env {
+        config = config.env(k.clone(), v.clone());
+    }
+    let emulator = Emulator::start(config).await.map_err(|e| format!("the emulator did not start: {e}"))?;
+    let init_error = match emulator.wait_init().await {
+        Ok(_) => None,
+        Err(failure) => Some((failure.error_type, failure.message)),
+    };
+    Ok(Stage { emulator, app, init_error })
+}
+
+/// Invokes once and observes everything.
+async fn observe(stage: &Stage, invocation: Invocation) -> Observation {
+    if let Some((error_type, message)) = &stage.init_error {
+        return Observation {
+            request_id: String::new(),
+            outcome: OutcomeKind::InitError,
+            error_type: Some(error_type.clone()),
+            error_message: Some(message.clone()),
+            lambda: None,
+            stream: None,
+            app: Vec::new(),
+        };
+    }
+    let mut handle = stage.emulator.invoke_streaming(invocation).await;
+    let request_id = handle.request_id().await.unwrap_or_default();
+    let outcome = handle.outcome().await;
+    let app = stage.app.received_for(&request_id);
+    let mut seen = Observation {
+        request_id,
+        outcome: OutcomeKind::Response,
+        error_type: None,
+        error_message: None,
+        lambda: None,
+        stream: None,
+        app,
+    };
+    match outcome {
+        Outcome::Buffered { body, .. } => {
+            seen.lambda = Some(
+                serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into())),
+            );
+        }
+        Outcome::Streamed { prelude, body, chunks, error, .. } => {
+            seen.outcome = OutcomeKind::Streamed;
+            seen.error_type = error.as_ref().map(|e| e.error_type.clone());
+            seen.stream = Some(StreamSeen {
+                prelude,
+                body,
+                chunk_times: chunks.iter().map(|c| c.at).collect(),
+                error_type: error.map(|e| e.error_type),
+            });
+        }
+        Outcome::Error { error_type, body } => {
+            seen.outcome = OutcomeKind::Error;
+            let json = body.json().cloned();
+            seen.error_message =
+                json.as_ref().and_then(|v| v.get("errorMessage")).and_then(Value::as_str).map(str::to_owned);
+            seen.error_type = Some(error_type);
+            seen.lambda = json;
+        }
+        Outcome::Timeout => seen.outcome = OutcomeKind::Timeout,
+        Outcome::InitError { error_type, body } => {
+            seen.outcome = OutcomeKind::InitError;
+            seen.error_message =
+                body.json().and_then(|v| v.get("errorMessage")).and_then(Value::as_str).map(str::to_owned);
+            seen.error_type = Some(error_type);
+        }
+    }
+    seen
+}
+
+fn invocation(payload: Vec<u8>, case: Option<&Case>) -> Invocation {
+    let mut inv = Invocation::new(payload).trace_id(TRACE_ID);
+    if let Some(spec) = case.map(|c| &c.invoke) {
+        if let Some(v) = &spec.tenant_id {
+            inv = inv.tenant_id(v.clone());
+        }
+        if let Some(v) = &spec.client_context {
+            inv = inv.client_context(v.clone());
+        }
+        if let Some(v) = &spec.trace_id {
+            inv = inv.trace_id(v.clone());
+        }
+    }
+    inv
+}
+
+async fn run_case(case: &Case, target: &Target, paths: &Paths) -> Result<(Vec<String>, Value), String> {
+    let event = case.event_bytes(&paths.events)?;
+    let options = EchoOptions {
+        start_delay: Duration::from_millis(case.app.start_delay_ms),
+        readiness_status: case.app.readiness_status(),
+    };
+    let timeout = Duration::from_millis(case.invoke.timeout_ms.unwrap_or(5_000));
+    let env: Vec<(String, String)> = case.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let stage = stage(target, &env, options, timeout).await?;
+    let seen = observe(&stage, invocation(event, Some(case))).await;
+    let problems = check(&case.expect, &seen);
+    let logs = if problems.is_empty() { String::new() } else { stage.emulator.log_text() };
+    let _ = stage.emulator.shutdown().await;
+    let mut problems = problems;
+    if !logs.is_empty() {
+        let tail: Vec<&str> = logs.lines().rev().take(8).collect();
+        problems.push(format!(
+            "last adapter log lines:\n        {}",
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n        ")
+        ));
+    }
+    Ok((problems, normalise(&seen)))
+}
+
+async fn run_corpus(rel: &str, target: &Target, paths: &Paths) -> Result<(Vec<String>, Value), String> {
+    let event = std::fs::read(paths.events.join(rel)).map_err(|e| format!("{rel}: {e}"))?;
+    let stage = stage(target, &[], EchoOptions::default(), Duration::from_secs(5)).await?;
+    let seen = observe(&stage, invocation(event, None)).await;
+    let _ = stage.emulator.shutdown().await;
+    let normalised = normalise(&seen);
+    let snapshot = paths.snapshots.join(format!("suite__{}.snap", snapshot_name(&format!("corpus/{rel}"))));
+    let problems = match read_snapshot(&snapshot) {
+        // Recording run (no snapshot yet): the suite test writes it.
+        None => Vec::new(),
+        Some(expected) => compare(&expected, &normalised),
+    };
+    Ok((problems, normalised))
+}
+
+/// The JSON document inside an insta snapshot file.
+pub fn read_snapshot(path: &Path) -> Option<Value> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let body = text.strip_prefix("---")?.split_once("\n---\n")?.1;
+    serde_json::from_str(body).ok()
+}
+
+/// Differences between two normalised observations, as readable lines.
+pub fn compare(expected: &Value, actual: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    diff("", expected, actual, &mut out);
+    out
+}
+
+fn diff(path: &str, expected: &Value, actual: &Value, out: &mut Vec<String>) {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, ev) in e {
+                let p = format!("{path}/{k}");
+                match a.get(k) {
+                    Some(av) => diff(&p, ev, av, out),
+                    None => out.push(format!("{p}: expected {ev}, missing")),
+                }
+            }
+            for (k, av) in a {
+                if !e.contains_key(k) {
+                    out.push(format!("{path}/{k}: unexpected {av}"));
+                }
+            }
+        }
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
+            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                diff(&format!("{path}/{i}"), ev, av, out);
+            }
+        }
+        _ if expected != actual => {
+            out.push(format!("{}: expected {expected}, got {actual}", if path.is_empty() { "/" } else { path }))
+        }
+        _ => {}
+    }
+}
+
+/// Headers whose values change from run to run, or that HTTP libraries add at will.
+const VOLATILE_HEADERS: [&str; 3] = ["date", "x-amzn-lambda-context", "user-agent"];
+
+fn normalise_app(request: &Received) -> Value {
+    let mut headers: Vec<Value> = request
+        .headers
+        .iter()
+        .filter(|(k, _)| !VOLATILE_HEADERS.contains(&k.as_str()))
+        .map(|(k, v)| {
+            let shown = if k == "x-amzn-request-context" {
+                serde_json::from_str::<Value>(v).unwrap_or(Value::String(v.clone()))
+            } else {
+                Value::String(v.clone())
+            };
+            json!([k, shown])
+        })
+        .collect();
+    headers.sort_by_key(|h| h[0].as_str().unwrap_or("").to_owned());
+    let lambda_context =
+        request.header("x-amzn-lambda-context").and_then(|v| serde_json::from_str::<Value>(&v).ok()).map(|mut v| {
+            for volatile in ["request_id", "deadline"] {
+                if let Some(field) = v.get_mut(volatile) {
+                    *field = Value::String(format!("[{volatile}]"));
+                }
+            }
+            v
+        });
+    let body = match std::str::from_utf8(&request.body) {
+        Ok(text) if text.len() <= 2048 => json!(text),
+        _ => json!({ "len": request.body.len(), "sha256_prefix": digest_prefix(&request.body) }),
+    };
+    json!({
+        "method": request.method,
+        "path": request.path,
+        "query": request.query,
+        "headers": headers,
+        "lambda_context": lambda_context,
+        "body": body,
+    })
+}
+
+/// A short, stable fingerprint of a body (not cryptographic: FNV-1a 64).
+fn digest_prefix(bytes: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+fn normalise_lambda(value: &Value) -> Value {
+    let mut value = value.clone();
+    for key in ["headers", "multiValueHeaders"] {
+        if let Some(Value::Object(map)) = value.get_mut(key) {
+            map.remove("date");
+        }
+    }
+    value
+}
+
+/// The observation without what changes from run to run (request ids, deadlines, dates).
+pub fn normalise(seen: &Observation) -> Value {
+    json!({
+        "outcome": seen.outcome,
+        "error_type": seen.error_type,
+        "lambda": seen.lambda.as_ref().map(normalise_lambda),
+        "stream": seen.stream.as_ref().map(|s| json!({
+            "prelude": s.prelude.as_ref().map(normalise_lambda),
+            "body": String::from_utf8(s.body.to_vec()).unwrap_or_else(|e| base64::engine::general_purpose::STANDARD.encode(e.as_bytes())),
+            "error_type": s.error_type,
+        })),
+        "app": seen.app.iter().map(normalise_app).collect::<Vec<_>>(),
+    })
+}
+
+/// Runs everything, `jobs` at a time, calling `progress` after each case.
+pub async fn run_all(
+    runnables: Vec<Runnable>,
+    targets: &[Target],
+    paths: &Paths,
+    jobs: usize,
+    progress: impl Fn(&Ran) + Send + Sync + 'static,
+) -> (Report, Vec<Ran>) {
+    let started = Instant::now();
+    let adapter =
+        targets.iter().map(|t| format!("{} ({})", t.adapter.display(), t.arch.name())).collect::<Vec<_>>().join(", ");
+    let semaphore = Arc::new(Semaphore::new(jobs.max(1)));
+    let progress = Arc::new(progress);
+    let mut tasks = tokio::task::JoinSet::new();
+    for target in targets {
+        for runnable in &runnables {
+            let (semaphore, progress) = (semaphore.clone(), progress.clone());
+            let (runnable, target, paths) = (runnable.clone(), target.clone(), paths.clone());
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                let ran = run_one(&runnable, &target, &paths).await;
+                progress(&ran);
+                ran
+            });
+        }
+    }
+    let mut all = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        if let Ok(ran) = done {
+            all.push(ran);
+        }
+    }
+    let mut report = Report::new(adapter);
+    report.results = all.iter().map(|r| r.result.clone()).collect();
+    report.finish(started.elapsed());
+    (report, all)
+}

@@ -1,0 +1,50 @@
+//! The whole conformance suite against the reference adapter, as a `cargo test`.
+//!
+//! Every case must pass, and every normalised observation is an insta snapshot named
+//! after the case id (`snapshots/suite__<id with / as __>.snap`). Those snapshots are the
+//! expectations other adapters are judged against by `lwa-conformance run`, so a change
+//! here is a change of the standard: read every diff.
+
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use lwa_conformance::report::Verdict;
+use lwa_conformance::runner::{self, Arch, Paths, Runnable, Target};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+/// Builds the reference adapter (a no-op when it is fresh) and returns its path.
+pub fn reference_adapter() -> PathBuf {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", "lambda-web-adapter", "--bin", "lambda-adapter"])
+        .current_dir(root())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "the reference adapter builds");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    target.join("debug/lambda-adapter")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_adapter_passes_every_case() {
+    let paths = Paths::in_repo(&root());
+    let runnables = runner::discover(&paths, None).expect("every case file is valid");
+    let cases = runnables.iter().filter(|r| matches!(r, Runnable::Case(_))).count();
+    assert!(runnables.len() > cases, "cases and corpus events are discovered");
+    let target = Target { adapter: reference_adapter(), arch: Arch::X86_64 };
+    let (report, ran) = runner::run_all(runnables, &[target], &paths, 4, |_| {}).await;
+
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for ran in &ran {
+            insta::assert_json_snapshot!(format!("suite__{}", runner::snapshot_name(&ran.result.id)), ran.normalised);
+        }
+    });
+    let failed: Vec<_> = report.results.iter().filter(|r| r.verdict != Verdict::Pass).collect();
+    assert!(failed.is_empty(), "{}", report.to_text());
+}
