@@ -377,6 +377,9 @@ fn normalise_app(request: &Received) -> Value {
         .map(|(k, v)| {
             let shown = if k == "x-amzn-request-context" {
                 serde_json::from_str::<Value>(v).unwrap_or(Value::String(v.clone()))
+            } else if k == "host" && v.starts_with("127.0.0.1:") {
+                // The app's own address (events without a host), a new port every run.
+                Value::String("127.0.0.1:[port]".to_owned())
             } else {
                 Value::String(v.clone())
             };
@@ -424,7 +427,36 @@ fn normalise_lambda(value: &Value) -> Value {
             map.remove("date");
         }
     }
+    // An echo answer carries this run's request id and deadline: show it parsed, redacted.
+    if let Some(body) = value.get_mut("body") {
+        if let Some(echo) = body.as_str().and_then(|b| serde_json::from_str::<Value>(b).ok()).and_then(redact_echo) {
+            *body = json!({ "echo": echo });
+        }
+    }
     value
+}
+
+/// The echo app's answer with the volatile parts of its header list redacted.
+fn redact_echo(mut echo: Value) -> Option<Value> {
+    let headers = echo.get_mut("headers")?.as_array_mut()?;
+    for pair in headers.iter_mut() {
+        let Some([name, value]) = pair.as_array_mut().map(|p| p.as_mut_slice()) else { continue };
+        match (name.as_str(), value.as_str()) {
+            (Some("x-amzn-lambda-context"), Some(text)) => {
+                if let Ok(mut context) = serde_json::from_str::<Value>(text) {
+                    for volatile in ["request_id", "deadline"] {
+                        if let Some(field) = context.get_mut(volatile) {
+                            *field = Value::String(format!("[{volatile}]"));
+                        }
+                    }
+                    *value = context;
+                }
+            }
+            (Some("host"), Some(text)) if text.starts_with("127.0.0.1:") => *value = json!("127.0.0.1:[port]"),
+            _ => {}
+        }
+    }
+    Some(echo)
 }
 
 /// The observation without what changes from run to run (request ids, deadlines, dates).
