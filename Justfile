@@ -2,17 +2,38 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-# The main job: the conformance suite against the reference adapter (reports in target/conformance/).
-conformance *ARGS: build
+x86 := "target/x86_64-unknown-linux-musl/release/lambda-adapter"
+arm := "target/aarch64-unknown-linux-musl/release/lambda-adapter"
+
+# The main job: the whole conformance matrix against the reference adapter
+# (echo, Express, Flask and Spring apps, x86_64 and aarch64). Reports in target/conformance/.
+conformance *ARGS: setup build build-release
+    cargo run --quiet -p lwa-conformance -- run --app all --arch all --adapter {{x86}} --adapter-aarch64 {{arm}} {{ARGS}}
+
+# The suite against the built-in echo app only: needs nothing installed.
+conformance-quick *ARGS: build
     cargo run --quiet -p lwa-conformance -- run {{ARGS}}
 
-# Every test in the workspace.
-test:
+# Every test: the workspace's cargo tests, then each sample app against its contract.
+test: setup
     cargo test --workspace --locked
+    for app in express flask spring; do sample-apps/check.sh "$app"; done
+
+# Installs what the matrix needs (idempotent): musl targets, the aarch64 linker, qemu, the sample apps.
+setup:
+    scripts/setup-cross.sh
+    scripts/setup-sample-apps.sh all
 
 # Debug builds of every binary.
 build:
     cargo build --workspace --locked
+
+# Static, stripped release binaries for x86_64 and aarch64, with their sizes.
+build-release:
+    scripts/setup-cross.sh
+    cargo build --release --locked -p lambda-web-adapter --target x86_64-unknown-linux-musl
+    cargo build --release --locked -p lambda-web-adapter --target aarch64-unknown-linux-musl
+    @ls -l {{x86}} {{arm}} | awk '{ printf "%-60s %8.2f MB\n", $9, $5 / 1048576 }'
 
 # Lints as CI would want them.
 lint:

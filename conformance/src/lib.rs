@@ -96,6 +96,7 @@
 //! `{"functionName","functionVersion","handler"}` (plus `accountId` when asked with
 //! `Lambda-Extension-Accept-Feature: accountId`).
 
+pub mod apps;
 pub mod case;
 pub mod echo_app;
 pub mod emulator;

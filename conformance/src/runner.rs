@@ -9,8 +9,9 @@ use base64::Engine;
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
+use crate::apps::{AppHandle, AppKind, AppProcess};
 use crate::case::{check, Case, Observation, OutcomeKind, StreamSeen};
-use crate::echo_app::{EchoApp, EchoOptions, Received};
+use crate::echo_app::{EchoOptions, Received};
 use crate::report::{CaseResult, Report, Verdict};
 use crate::{Emulator, EmulatorConfig, Invocation, Outcome};
 
@@ -62,6 +63,8 @@ impl Target {
 /// Where the suite's data lives.
 #[derive(Debug, Clone)]
 pub struct Paths {
+    /// The repository root.
+    pub root: PathBuf,
     /// `fixtures/cases`.
     pub cases: PathBuf,
     /// `fixtures/events`.
@@ -74,6 +77,7 @@ impl Paths {
     /// The paths inside a checkout rooted at `root`.
     pub fn in_repo(root: &Path) -> Self {
         Paths {
+            root: root.to_owned(),
             cases: root.join("fixtures/cases"),
             events: root.join("fixtures/events"),
             snapshots: root.join("conformance/tests/snapshots"),
@@ -148,16 +152,54 @@ pub struct Ran {
     pub normalised: Value,
 }
 
-/// Runs one case or corpus event against `target` with the built-in echo app.
-pub async fn run_one(runnable: &Runnable, target: &Target, paths: &Paths) -> Ran {
+/// The app a case runs against, with the shared process of a real app.
+#[derive(Debug, Clone, Copy)]
+pub struct AppRef<'a> {
+    /// Which app.
+    pub kind: AppKind,
+    /// The running process of a real app, shared by the cases.
+    pub shared: Option<&'a AppProcess>,
+}
+
+/// Why a case cannot run against a real app (it needs the echo app's extra behaviour).
+fn needs_echo_app(runnable: &Runnable) -> Option<&'static str> {
+    match runnable {
+        Runnable::Corpus(_) => Some("corpus events are judged against the echo app's snapshots"),
+        Runnable::Case(case) if case.app.readiness_status().is_some() => {
+            Some("a failing readiness path is an echo-app feature")
+        }
+        Runnable::Case(case) => {
+            let patched = case.invoke.patch.values().any(|v| v.to_string().contains("fail_after"));
+            let inline = case.invoke.event_json.as_deref().is_some_and(|e| e.contains("fail_after"));
+            (patched || inline).then_some("a stream that fails mid-way is an echo-app route")
+        }
+    }
+}
+
+/// Runs one case or corpus event against `target` and `app`.
+pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, paths: &Paths) -> Ran {
     let started = Instant::now();
     let id = runnable.id();
     let (description, strict) = match runnable {
         Runnable::Case(case) => (case.description.clone(), case.strict),
         Runnable::Corpus(rel) => (format!("the corpus event {rel} gives the reference adapter's observation"), true),
     };
+    if app.kind != AppKind::Echo {
+        if let Some(why) = needs_echo_app(runnable) {
+            let result = CaseResult {
+                id,
+                description,
+                app: app.kind.name().into(),
+                arch: target.arch.name().into(),
+                verdict: Verdict::Unimplemented,
+                problems: vec![why.to_owned()],
+                duration_ms: 0,
+            };
+            return Ran { result, normalised: Value::Null };
+        }
+    }
     let outcome = match runnable {
-        Runnable::Case(case) => run_case(case, target, paths).await,
+        Runnable::Case(case) => run_case(case, target, app, paths).await,
         Runnable::Corpus(rel) => run_corpus(rel, target, paths).await,
     };
     let (verdict, problems, normalised) = match outcome {
@@ -168,7 +210,7 @@ pub async fn run_one(runnable: &Runnable, target: &Target, paths: &Paths) -> Ran
     let result = CaseResult {
         id,
         description,
-        app: "echo".into(),
+        app: app.kind.name().into(),
         arch: target.arch.name().into(),
         verdict,
         problems,
@@ -180,17 +222,19 @@ pub async fn run_one(runnable: &Runnable, target: &Target, paths: &Paths) -> Ran
 /// An adapter and the echo app under the emulator, for one case.
 struct Stage {
     emulator: Emulator,
-    app: EchoApp,
+    app: AppHandle,
     init_error: Option<(String, String)>,
 }
 
 async fn stage(
     target: &Target,
+    app: AppRef<'_>,
+    paths: &Paths,
     env: &[(String, String)],
     options: EchoOptions,
     timeout: Duration,
 ) -> Result<Stage, String> {
-    let app = EchoApp::start(options).await.map_err(|e| format!("the echo app did not start: {e}"))?;
+    let app = AppHandle::prepare(app.kind, app.shared, &paths.root, options).await?;
     let mut config = EmulatorConfig::new()
         .extension("lambda-adapter", target.argv())
         .timeout(timeout)
@@ -285,7 +329,12 @@ fn invocation(payload: Vec<u8>, case: Option<&Case>) -> Invocation {
     inv
 }
 
-async fn run_case(case: &Case, target: &Target, paths: &Paths) -> Result<(Vec<String>, Value), String> {
+async fn run_case(
+    case: &Case,
+    target: &Target,
+    app: AppRef<'_>,
+    paths: &Paths,
+) -> Result<(Vec<String>, Value), String> {
     let event = case.event_bytes(&paths.events)?;
     let options = EchoOptions {
         start_delay: Duration::from_millis(case.app.start_delay_ms),
@@ -293,7 +342,7 @@ async fn run_case(case: &Case, target: &Target, paths: &Paths) -> Result<(Vec<St
     };
     let timeout = Duration::from_millis(case.invoke.timeout_ms.unwrap_or(5_000));
     let env: Vec<(String, String)> = case.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    let stage = stage(target, &env, options, timeout).await?;
+    let stage = stage(target, app, paths, &env, options, timeout).await?;
     let seen = observe(&stage, invocation(event, Some(case))).await;
     let problems = check(&case.expect, &seen);
     let logs = if problems.is_empty() { String::new() } else { stage.emulator.log_text() };
@@ -311,7 +360,8 @@ async fn run_case(case: &Case, target: &Target, paths: &Paths) -> Result<(Vec<St
 
 async fn run_corpus(rel: &str, target: &Target, paths: &Paths) -> Result<(Vec<String>, Value), String> {
     let event = std::fs::read(paths.events.join(rel)).map_err(|e| format!("{rel}: {e}"))?;
-    let stage = stage(target, &[], EchoOptions::default(), Duration::from_secs(5)).await?;
+    let echo = AppRef { kind: AppKind::Echo, shared: None };
+    let stage = stage(target, echo, paths, &[], EchoOptions::default(), Duration::from_secs(5)).await?;
     let seen = observe(&stage, invocation(event, None)).await;
     let _ = stage.emulator.shutdown().await;
     let normalised = normalise(&seen);
@@ -474,30 +524,43 @@ pub fn normalise(seen: &Observation) -> Value {
     })
 }
 
-/// Runs everything, `jobs` at a time, calling `progress` after each case.
+/// Runs everything against every target and app, `jobs` at a time, calling `progress`
+/// after each case; then checks that real apps agree with the echo app.
 pub async fn run_all(
     runnables: Vec<Runnable>,
     targets: &[Target],
+    apps: &[AppKind],
     paths: &Paths,
     jobs: usize,
     progress: impl Fn(&Ran) + Send + Sync + 'static,
-) -> (Report, Vec<Ran>) {
+) -> Result<(Report, Vec<Ran>), String> {
     let started = Instant::now();
     let adapter =
         targets.iter().map(|t| format!("{} ({})", t.adapter.display(), t.arch.name())).collect::<Vec<_>>().join(", ");
+    let mut shared = std::collections::BTreeMap::new();
+    for &kind in apps.iter().filter(|k| **k != AppKind::Echo) {
+        shared.insert(
+            kind,
+            Arc::new(AppProcess::start(kind, &paths.root, Duration::ZERO, Duration::from_secs(60)).await?),
+        );
+    }
     let semaphore = Arc::new(Semaphore::new(jobs.max(1)));
     let progress = Arc::new(progress);
     let mut tasks = tokio::task::JoinSet::new();
     for target in targets {
-        for runnable in &runnables {
-            let (semaphore, progress) = (semaphore.clone(), progress.clone());
-            let (runnable, target, paths) = (runnable.clone(), target.clone(), paths.clone());
-            tasks.spawn(async move {
-                let _permit = semaphore.acquire_owned().await;
-                let ran = run_one(&runnable, &target, &paths).await;
-                progress(&ran);
-                ran
-            });
+        for &kind in apps {
+            for runnable in &runnables {
+                let (semaphore, progress) = (semaphore.clone(), progress.clone());
+                let (runnable, target, paths) = (runnable.clone(), target.clone(), paths.clone());
+                let process = shared.get(&kind).cloned();
+                tasks.spawn(async move {
+                    let _permit = semaphore.acquire_owned().await;
+                    let app = AppRef { kind, shared: process.as_deref() };
+                    let ran = run_one(&runnable, &target, app, &paths).await;
+                    progress(&ran);
+                    ran
+                });
+            }
         }
     }
     let mut all = Vec::new();
@@ -506,8 +569,55 @@ pub async fn run_all(
             all.push(ran);
         }
     }
+    drop(shared);
+    cross_check(&mut all);
     let mut report = Report::new(adapter);
     report.results = all.iter().map(|r| r.result.clone()).collect();
     report.finish(started.elapsed());
-    (report, all)
+    Ok((report, all))
+}
+
+/// The parts of an observation every framework must agree on: the framework's own
+/// response headers (declared per app) and the echo answer's body (each framework
+/// parses requests its own way; what arrived on the wire is compared instead) are left out.
+fn comparable(kind: AppKind, normalised: &Value) -> Value {
+    let mut value = normalised.clone();
+    let strip = |v: Option<&mut Value>| {
+        let Some(v) = v else { return };
+        for key in ["headers", "multiValueHeaders"] {
+            if let Some(Value::Object(map)) = v.get_mut(key) {
+                for name in kind.added_headers().iter().chain(&["content-length", "date"]) {
+                    map.remove(*name);
+                }
+            }
+        }
+        if v.get("body").is_some_and(|b| b.get("echo").is_some()) {
+            v["body"] = json!("[echo answer]");
+        }
+    };
+    strip(value.get_mut("lambda"));
+    strip(value.get_mut("stream").and_then(|s| s.get_mut("prelude")));
+    value
+}
+
+/// Cross-framework consistency: each real app's observation of a case must equal the
+/// echo app's apart from declared differences; a difference fails that app's result.
+fn cross_check(all: &mut [Ran]) {
+    let reference: std::collections::HashMap<(String, String), Value> = all
+        .iter()
+        .filter(|r| r.result.app == AppKind::Echo.name() && !r.normalised.is_null())
+        .map(|r| ((r.result.id.clone(), r.result.arch.clone()), comparable(AppKind::Echo, &r.normalised)))
+        .collect();
+    for ran in all.iter_mut() {
+        let Some(kind) = AppKind::REAL.iter().find(|k| k.name() == ran.result.app) else { continue };
+        if ran.result.verdict != Verdict::Pass || ran.normalised.is_null() {
+            continue;
+        }
+        let Some(expected) = reference.get(&(ran.result.id.clone(), ran.result.arch.clone())) else { continue };
+        let differences = compare(expected, &comparable(*kind, &ran.normalised));
+        if !differences.is_empty() {
+            ran.result.verdict = Verdict::Fail;
+            ran.result.problems = differences.into_iter().map(|d| format!("differs from the echo app: {d}")).collect();
+        }
+    }
 }

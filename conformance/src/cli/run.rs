@@ -7,8 +7,11 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use lwa_conformance::apps::AppKind;
 use lwa_conformance::report::Verdict;
 use lwa_conformance::runner::{self, Arch, Paths, Target};
+
+const AARCH64_DEFAULT: &str = "target/aarch64-unknown-linux-musl/release/lambda-adapter";
 
 /// Arguments of `run`.
 #[derive(Debug, Args)]
@@ -16,12 +19,18 @@ pub(crate) struct RunArgs {
     /// The adapter binary to judge (default: this workspace's build, target/debug/lambda-adapter).
     #[arg(long, value_name = "PATH")]
     adapter: Option<PathBuf>,
-    /// The app the cases run against (the sample apps come with `just conformance`).
+    /// The app the cases run against: echo (built in), a sample app (installed by
+    /// `just setup`), or all of them.
     #[arg(long, value_enum, default_value = "echo")]
     app: AppChoice,
-    /// The adapter's architecture: aarch64 runs under qemu-aarch64-static.
+    /// The adapter's architecture: aarch64 runs under qemu-aarch64-static. With `all`,
+    /// --adapter-aarch64 names the aarch64 binary.
     #[arg(long, value_enum, default_value = "x86_64")]
     arch: ArchChoice,
+    /// The aarch64 adapter binary for --arch all (default:
+    /// target/aarch64-unknown-linux-musl/release/lambda-adapter).
+    #[arg(long, value_name = "PATH")]
+    adapter_aarch64: Option<PathBuf>,
     /// Only cases whose id matches this glob (e.g. 'request/*' or 'corpus/alb/*').
     #[arg(long, value_name = "GLOB")]
     filter: Option<String>,
@@ -39,6 +48,10 @@ pub(crate) struct RunArgs {
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum AppChoice {
     Echo,
+    Express,
+    Flask,
+    Spring,
+    All,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -47,6 +60,7 @@ enum ArchChoice {
     X86_64,
     #[value(name = "aarch64")]
     Aarch64,
+    All,
 }
 
 fn repo_root(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
@@ -67,41 +81,58 @@ fn repo_root(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 pub(crate) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let root = repo_root(args.root)?;
     let paths = Paths::in_repo(&root);
-    let arch = match args.arch {
-        ArchChoice::X86_64 => Arch::X86_64,
-        ArchChoice::Aarch64 => Arch::Aarch64,
+    let apps = match args.app {
+        AppChoice::Echo => vec![AppKind::Echo],
+        AppChoice::Express => vec![AppKind::Express],
+        AppChoice::Flask => vec![AppKind::Flask],
+        AppChoice::Spring => vec![AppKind::Spring],
+        AppChoice::All => vec![AppKind::Echo, AppKind::Express, AppKind::Flask, AppKind::Spring],
     };
-    let AppChoice::Echo = args.app;
-    let adapter = args.adapter.unwrap_or_else(|| root.join("target/debug/lambda-adapter"));
-    anyhow::ensure!(
-        adapter.is_file(),
-        "no adapter binary at {} (build it with `cargo build -p lambda-web-adapter`)",
-        adapter.display()
-    );
-    let adapter = adapter.canonicalize().context("adapter path")?;
+    let binary = |given: Option<PathBuf>, default: &str| -> anyhow::Result<PathBuf> {
+        let path = given.unwrap_or_else(|| root.join(default));
+        anyhow::ensure!(
+            path.is_file(),
+            "no adapter binary at {} (build it first: `just build` or `just build-release`)",
+            path.display()
+        );
+        path.canonicalize().context("adapter path")
+    };
+    let mut targets = Vec::new();
+    if matches!(args.arch, ArchChoice::X86_64 | ArchChoice::All) {
+        targets
+            .push(Target { adapter: binary(args.adapter.clone(), "target/debug/lambda-adapter")?, arch: Arch::X86_64 });
+    }
+    match args.arch {
+        ArchChoice::Aarch64 => {
+            targets.push(Target { adapter: binary(args.adapter, AARCH64_DEFAULT)?, arch: Arch::Aarch64 })
+        }
+        ArchChoice::All => {
+            targets.push(Target { adapter: binary(args.adapter_aarch64, AARCH64_DEFAULT)?, arch: Arch::Aarch64 })
+        }
+        ArchChoice::X86_64 => {}
+    }
     let filter = match &args.filter {
         Some(glob) => Some(globset::Glob::new(glob).context("--filter")?.compile_matcher()),
         None => None,
     };
     let runnables = runner::discover(&paths, filter.as_ref())?;
     anyhow::ensure!(!runnables.is_empty(), "no case matches the filter");
-    let targets = vec![Target { adapter, arch }];
-
-    let bar = ProgressBar::new((runnables.len() * targets.len()) as u64);
+    let bar = ProgressBar::new((runnables.len() * targets.len() * apps.len()) as u64);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     let progress_bar = bar.clone();
-    let (report, _) = runner::run_all(runnables, &targets, &paths, args.jobs, move |ran| {
+    let (report, _) = runner::run_all(runnables, &targets, &apps, &paths, args.jobs, move |ran| {
         if ran.result.verdict == Verdict::Fail {
-            progress_bar.println(format!("FAIL {}", ran.result.id));
+            progress_bar.println(format!("FAIL {} [{}/{}]", ran.result.id, ran.result.app, ran.result.arch));
         }
         progress_bar.set_message(ran.result.id.clone());
         progress_bar.inc(1);
     })
-    .await;
+    .await
+    .map_err(|e| anyhow::anyhow!(e))?;
     bar.finish_and_clear();
 
     let out = args.out.unwrap_or_else(|| root.join("target/conformance"));
