@@ -95,9 +95,24 @@ impl Drop for AppProcess {
     }
 }
 
-/// A free loopback port (reserved by number only).
+/// A free loopback port for a listener that binds later (an app with a start delay).
+///
+/// It is picked below Linux's ephemeral range (32768-60999), where every other listener
+/// of the suite gets its port (they bind port 0): a port reserved by number only could
+/// otherwise be handed to another case's listener before the delayed app binds it, and
+/// the readiness check would talk to the wrong server.
 pub fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    let seed =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let mut candidate = seed.wrapping_mul(2_654_435_761) ^ std::process::id();
+    for _ in 0..200 {
+        let port = 20_000 + (candidate % 10_000) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+        candidate = candidate.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+    }
+    Err(std::io::Error::other("no free port in 20000-29999"))
 }
 
 impl AppProcess {
@@ -224,6 +239,7 @@ async fn forward(
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().unwrap_or("").to_owned(),
+        target: parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned()),
         headers: parts
             .headers
             .iter()

@@ -178,6 +178,9 @@ pub struct ExpectApp {
     /// The raw query.
     #[serde(default)]
     pub query: Option<String>,
+    /// The raw request-target (path, `?` and query): tells `/x` from `/x?`.
+    #[serde(default)]
+    pub target: Option<String>,
     /// The body as text.
     #[serde(default)]
     pub body: Option<String>,
@@ -316,8 +319,10 @@ fn set_pointer(doc: &mut Value, pointer: &str, value: Value) -> Result<(), Strin
     }
 }
 
+/// `{request_id}` becomes the invocation's id; the string `{null}` is JSON null (TOML has none).
 fn substitute(expected: &Value, request_id: &str) -> Value {
     match expected {
+        Value::String(s) if s == "{null}" => Value::Null,
         Value::String(s) => Value::String(s.replace("{request_id}", request_id)),
         Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, request_id)).collect()),
         Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), substitute(v, request_id))).collect()),
@@ -395,6 +400,7 @@ fn check_app(app: &ExpectApp, seen: &Observation, out: &mut Vec<String>) {
     expect_eq("method", &app.method, &request.method);
     expect_eq("path", &app.path, &request.path);
     expect_eq("query", &app.query, &request.query);
+    expect_eq("request-target", &app.target, &request.target);
     if let Some(body) = &app.body {
         if request.body.as_ref() != body.as_bytes() {
             out.push(format!("app body: expected {body:?}, got {:?}", String::from_utf8_lossy(&request.body)));
@@ -507,6 +513,7 @@ mod tests {
                 method: "GET".into(),
                 path: "/echo/x".into(),
                 query: "a=1&a=2".into(),
+                target: "/echo/x?a=1&a=2".into(),
                 headers: vec![
                     ("cookie".into(), "a=1; b=2".into()),
                     ("x-amzn-lambda-context".into(), r#"{"request_id":"r-1"}"#.into()),

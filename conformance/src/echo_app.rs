@@ -36,6 +36,8 @@ pub struct Received {
     pub path: String,
     /// The raw query, without `?`.
     pub query: String,
+    /// The raw request-target (path, and `?` with the query when there was one).
+    pub target: String,
     /// Header pairs, lowercase names, in the order received.
     pub headers: Vec<(String, String)>,
     /// The body.
@@ -78,15 +80,13 @@ type Body = BoxBody<Bytes, std::io::Error>;
 impl EchoApp {
     /// Starts the app on a free loopback port (listening after `options.start_delay`).
     pub async fn start(options: EchoOptions) -> std::io::Result<EchoApp> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        let port = listener.local_addr()?.port();
-        let listener = if options.start_delay.is_zero() {
+        let (port, listener) = if options.start_delay.is_zero() {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
             listener.set_nonblocking(true)?;
-            Some(TcpListener::from_std(listener)?)
+            (listener.local_addr()?.port(), Some(TcpListener::from_std(listener)?))
         } else {
-            // The port is reserved by number only; it is bound again after the delay.
-            drop(listener);
-            None
+            // Nothing may listen during the delay, so the port is reserved by number only.
+            (crate::apps::free_port()?, None)
         };
         let received: Arc<Mutex<Vec<Received>>> = Arc::default();
         let recorded = received.clone();
@@ -169,7 +169,8 @@ async fn handle(req: Request<Incoming>, recorded: &Mutex<Vec<Received>>, readine
         .and_then(|v| v.get("request_id").and_then(Value::as_str).map(str::to_owned));
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().unwrap_or("").to_owned();
-    let seen = Received { request_id, method: parts.method.to_string(), path, query, headers, body };
+    let target = parts.uri.path_and_query().map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
+    let seen = Received { request_id, method: parts.method.to_string(), path, query, target, headers, body };
     if let Ok(mut all) = recorded.lock() {
         all.push(seen.clone());
     }

@@ -34,7 +34,7 @@ async fn reference_adapter_passes_every_case() {
     let paths = Paths::in_repo(&root());
     let runnables = runner::discover(&paths, None).expect("every case file is valid");
     let cases = runnables.iter().filter(|r| matches!(r, Runnable::Case(_))).count();
-    assert!(runnables.len() > cases, "cases and corpus events are discovered");
+    assert!(cases >= 100 && runnables.len() >= cases + 250, "cases and corpus events are discovered");
     let target = Target { adapter: reference_adapter(), arch: Arch::X86_64 };
     let (report, ran) = runner::run_all(runnables, &[target], &[AppKind::Echo], &paths, 4, |_| {}).await.unwrap();
 

@@ -117,7 +117,10 @@ pub(crate) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let runnables = runner::discover(&paths, filter.as_ref())?;
     anyhow::ensure!(!runnables.is_empty(), "no case matches the filter");
-    let bar = ProgressBar::new((runnables.len() * targets.len() * apps.len()) as u64);
+    let cases = runnables.iter().filter(|r| matches!(r, runner::Runnable::Case(_))).count();
+    let per_target = runnables.len() + cases * apps.iter().filter(|a| **a != AppKind::Echo).count();
+    let per_target = if apps.contains(&AppKind::Echo) { per_target } else { cases * apps.len() };
+    let bar = ProgressBar::new((per_target * targets.len()) as u64);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
