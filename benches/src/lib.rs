@@ -1,0 +1,1 @@
+//! Benchmarks of Lambda web adapters.
