@@ -214,10 +214,14 @@ impl RecordingProxy {
         self.port
     }
 
+    /// Every request so far.
+    pub fn received_all(&self) -> Vec<Received> {
+        self.received.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
     /// The requests of one invocation.
     pub fn received_for(&self, request_id: &str) -> Vec<Received> {
-        let all = self.received.lock().map(|r| r.clone()).unwrap_or_default();
-        all.into_iter().filter(|r| r.request_id.as_deref() == Some(request_id)).collect()
+        self.received_all().into_iter().filter(|r| r.request_id.as_deref() == Some(request_id)).collect()
     }
 }
 

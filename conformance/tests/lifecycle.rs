@@ -1,0 +1,203 @@
+//! Lifecycle behaviours of the reference adapter under the emulator, which need more than
+//! one invocation or a real runtime process: async init, SIGTERM reaching the app,
+//! Managed Instances concurrency, the Runtime API proxy, and bounded memory for a large
+//! streamed response.
+
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use lwa_conformance::apps::RecordingProxy;
+use lwa_conformance::echo_app::{EchoApp, EchoOptions};
+use lwa_conformance::{Emulator, EmulatorConfig, Invocation, Outcome};
+use serde_json::{json, Value};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+fn adapter() -> PathBuf {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", "lambda-web-adapter", "--bin", "lambda-adapter"])
+        .current_dir(root())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success());
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+        .join("debug/lambda-adapter")
+}
+
+fn adapter_config(port: u16) -> EmulatorConfig {
+    EmulatorConfig::new()
+        .extension("lambda-adapter", [adapter().to_string_lossy().into_owned()])
+        .env("AWS_LWA_PORT", port.to_string())
+        .shutdown_grace(Duration::from_secs(2))
+}
+
+fn v2(method: &str, raw_path: &str, body: &str) -> Invocation {
+    Invocation::json(&json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": raw_path, "rawQueryString": "",
+        "headers": {"host": "abc.lambda-url.us-east-1.on.aws"},
+        "requestContext": {"http": {"method": method, "path": raw_path}, "domainName": "abc.lambda-url.us-east-1.on.aws"},
+        "body": body, "isBase64Encoded": false
+    }))
+}
+
+/// Async init: an app that is ready only at 12 s is beyond Lambda's 10 s init limit.
+/// With AWS_LWA_ASYNC_INIT the adapter ends init at 9.8 s and the first invocation
+/// finishes the readiness check; without it, init times out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_init_serves_an_app_that_is_ready_at_12_s() {
+    let app =
+        EchoApp::start(EchoOptions { start_delay: Duration::from_secs(12), readiness_status: None }).await.unwrap();
+    let started = Instant::now();
+    let emulator =
+        Emulator::start(adapter_config(app.port()).env("AWS_LWA_ASYNC_INIT", "true").timeout(Duration::from_secs(10)))
+            .await
+            .unwrap();
+    let init = emulator.wait_init().await.expect("init ends in time with async init");
+    assert!(init < Duration::from_secs(10), "init took {init:?}");
+    let outcome = emulator.invoke(v2("GET", "/echo/first", "")).await;
+    let Outcome::Buffered { body, .. } = &outcome else { panic!("expected a response, got {outcome:?}") };
+    let response: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(response["statusCode"], 200);
+    assert!(started.elapsed() >= Duration::from_secs(12), "the invocation waited for the app");
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_async_init_an_app_ready_at_12_s_fails_init() {
+    let app =
+        EchoApp::start(EchoOptions { start_delay: Duration::from_secs(12), readiness_status: None }).await.unwrap();
+    let emulator = Emulator::start(adapter_config(app.port())).await.unwrap();
+    let failure = emulator.wait_init().await.expect_err("init cannot end before the app is ready");
+    assert_eq!(failure.error_type, "Sandbox.Timedout");
+    emulator.shutdown().await;
+}
+
+/// An app that logs SIGTERM: Lambda sends SIGTERM to the runtime process (the app) and
+/// SHUTDOWN to the adapter, which exits cleanly.
+const SIGTERM_APP: &str = r#"
+import http.server, os, signal, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.send_header("content-length", "2"); self.end_headers(); self.wfile.write(b"ok")
+    def log_message(self, *a): pass
+def term(*_):
+    print("SIGTERM received, shutting down", flush=True); os._exit(0)
+signal.signal(signal.SIGTERM, term)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_reaches_the_app_as_sigterm_and_the_adapter_exits_cleanly() {
+    let port = lwa_conformance::apps::free_port().unwrap();
+    let config = adapter_config(port).runtime_command(["python3", "-c", SIGTERM_APP]).env("PORT", port.to_string());
+    let emulator = Emulator::start(config).await.unwrap();
+    emulator.wait_init().await.expect("init");
+    let outcome = emulator.invoke(v2("GET", "/", "")).await;
+    assert!(matches!(outcome, Outcome::Buffered { .. }), "{outcome:?}");
+    let report = emulator.shutdown().await;
+    assert!(report.killed.is_empty(), "nothing needed SIGKILL: {report:?}\n{}", emulator.log_text());
+    let logs = emulator.log_text();
+    assert!(logs.contains("[runtime] SIGTERM received, shutting down"), "{logs}");
+    assert!(logs.contains("shutdown requested by Lambda"), "the adapter saw SHUTDOWN: {logs}");
+}
+
+/// Lambda Managed Instances: 8 invocations in flight at once, each kept apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_concurrent_invocations_stay_apart() {
+    let app = EchoApp::start(EchoOptions::default()).await.unwrap();
+    let emulator = std::sync::Arc::new(Emulator::start(adapter_config(app.port()).max_concurrency(8)).await.unwrap());
+    emulator.wait_init().await.expect("init");
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let emulator = emulator.clone();
+        tasks.push(tokio::spawn(async move {
+            // /slow holds each request 600 ms; one at a time would take 4.8 s.
+            let slow = emulator.invoke(v2("GET", "/slow", "").tenant_id(format!("tenant-{i}"))).await;
+            let echo = emulator
+                .invoke(v2("POST", &format!("/echo/{i}"), &format!("body-{i}")).tenant_id(format!("tenant-{i}")))
+                .await;
+            (i, slow, echo)
+        }));
+    }
+    for task in tasks {
+        let (i, slow, echo) = task.await.unwrap();
+        assert!(matches!(slow, Outcome::Buffered { .. }), "{slow:?}");
+        let response = echo.body_json().expect("buffered JSON");
+        let echoed: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+        assert_eq!(echoed["path"], format!("/echo/{i}"));
+        let headers = echoed["headers"].as_array().unwrap();
+        let tenant = headers.iter().find(|h| h[0] == "x-amz-tenant-id").map(|h| h[1].clone());
+        assert_eq!(tenant, Some(json!(format!("tenant-{i}"))), "tenant ids are not mixed up");
+    }
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_millis(3000), "8 x 600 ms ran concurrently, not one by one: {elapsed:?}");
+    // Every invocation's request reached the app with its own request id.
+    let ids: std::collections::HashSet<_> = app.received().into_iter().filter_map(|r| r.request_id).collect();
+    assert_eq!(ids.len(), 16);
+    emulator.shutdown().await;
+}
+
+/// AWS_LWA_LAMBDA_RUNTIME_API_PROXY: invocation traffic goes through the proxy,
+/// extension registration does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runtime_api_proxy_sees_every_runtime_call_and_no_extension_call() {
+    let app = EchoApp::start(EchoOptions::default()).await.unwrap();
+    // The emulator's port must be known before the proxy starts: pick it first.
+    let api_port = lwa_conformance::apps::free_port().unwrap();
+    let proxy = RecordingProxy::start(api_port).await.unwrap();
+    let config = adapter_config(app.port())
+        .port(api_port)
+        .env("AWS_LWA_LAMBDA_RUNTIME_API_PROXY", format!("127.0.0.1:{}", proxy.port()));
+    let emulator = Emulator::start(config).await.unwrap();
+    emulator.wait_init().await.expect("init");
+    let outcome = emulator.invoke(v2("GET", "/echo/proxied", "")).await;
+    assert!(matches!(outcome, Outcome::Buffered { .. }), "{outcome:?}");
+    let paths: Vec<String> = proxy.received_all().into_iter().map(|r| r.path).collect();
+    assert!(paths.iter().any(|p| p == "/2018-06-01/runtime/invocation/next"), "{paths:?}");
+    assert!(paths.iter().any(|p| p.ends_with("/response")), "{paths:?}");
+    assert!(!paths.iter().any(|p| p.contains("/extension/")), "registration bypasses the proxy: {paths:?}");
+    emulator.shutdown().await;
+}
+
+/// The adapter's peak resident memory (VmHWM) in kB, found by its binary path.
+fn peak_rss_kb(binary: &Path) -> Option<u64> {
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let exe = std::fs::read_link(entry.path().join("exe")).ok();
+        if exe.as_deref() != Some(binary) {
+            continue;
+        }
+        let status = std::fs::read_to_string(entry.path().join("status")).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        return line.split_whitespace().nth(1)?.parse().ok();
+    }
+    None
+}
+
+/// A 50 MB streamed response goes through in bounded memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_50_mb_stream_passes_in_bounded_memory() {
+    let app = EchoApp::start(EchoOptions::default()).await.unwrap();
+    let binary = adapter().canonicalize().unwrap();
+    let emulator =
+        Emulator::start(adapter_config(app.port()).env("AWS_LWA_INVOKE_MODE", "response_stream")).await.unwrap();
+    emulator.wait_init().await.expect("init");
+    let event = json!({
+        "version": "2.0", "rawPath": "/big", "rawQueryString": "kb=51200", "headers": {},
+        "requestContext": {"http": {"method": "GET"}, "domainName": "abc.lambda-url.us-east-1.on.aws"}
+    });
+    let outcome = emulator.invoke(Invocation::json(&event).timeout(Duration::from_secs(60))).await;
+    let Outcome::Streamed { body, error, .. } = &outcome else { panic!("expected a stream, got {}", outcome.kind()) };
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(body.len(), 51_200 * 1024);
+    let peak = peak_rss_kb(&binary).expect("the adapter's /proc entry");
+    eprintln!("adapter peak RSS after a 50 MB stream: {peak} kB");
+    assert!(peak < 32 * 1024, "the adapter held the stream in memory: VmHWM {peak} kB");
+    emulator.shutdown().await;
+}
