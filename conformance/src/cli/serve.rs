@@ -25,7 +25,9 @@ pub(crate) struct ServeArgs {
     /// HTTP port on 127.0.0.1.
     #[arg(long, default_value_t = 3000)]
     port: u16,
-    /// The adapter binary, started as an extension named after its file.
+    /// The adapter binary, started as an extension named after its file. Default: the
+    /// reference adapter built beside this binary (target/<profile>/lambda-adapter), unless
+    /// --extension or --extensions-dir name the extensions; `--adapter none` runs without one.
     #[arg(long, value_name = "PATH")]
     adapter: Option<PathBuf>,
     #[command(flatten)]
@@ -35,10 +37,28 @@ pub(crate) struct ServeArgs {
     app: Vec<String>,
 }
 
+/// The reference adapter next to this executable (cargo puts both in target/<profile>/).
+fn reference_adapter() -> anyhow::Result<PathBuf> {
+    let beside = std::env::current_exe()?.with_file_name("lambda-adapter");
+    anyhow::ensure!(
+        beside.is_file(),
+        "no --adapter given and no reference adapter at {} (run `cargo build -p lambda-web-adapter`)",
+        beside.display()
+    );
+    Ok(beside)
+}
+
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let trigger: Trigger = args.trigger.parse()?;
     let mut config = args.lambda.config()?.runtime_command(args.app.clone());
-    if let Some(adapter) = &args.adapter {
+    let explicit_extensions = !config.extensions.is_empty() || config.extensions_dir.is_some();
+    let adapter = match &args.adapter {
+        Some(path) if path.as_os_str() == "none" => None,
+        Some(path) => Some(path.clone()),
+        None if explicit_extensions => None,
+        None => Some(reference_adapter()?),
+    };
+    if let Some(adapter) = &adapter {
         let name =
             adapter.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "lambda-adapter".into());
         config.extensions.push(ExtensionCommand { name, argv: vec![adapter.to_string_lossy().into_owned()] });
