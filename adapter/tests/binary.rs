@@ -35,6 +35,11 @@ fn start_adapter(runtime: &MockServer, env: &[(&str, &str)]) -> Adapter {
     Adapter(command.spawn().expect("the adapter binary starts"))
 }
 
+/// Waits (off the async threads) for the adapter to exit by itself.
+async fn wait_exit(mut adapter: Adapter) -> std::process::ExitStatus {
+    tokio::task::spawn_blocking(move || adapter.0.wait()).await.unwrap().unwrap()
+}
+
 fn deadline_in(ms: u64) -> String {
     (SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64 + ms).to_string()
 }
@@ -352,15 +357,8 @@ async fn readiness_waits_for_a_healthy_status() {
 #[tokio::test]
 async fn bad_configuration_is_reported_as_an_init_error() {
     let runtime = runtime_api(vec![]).await;
-    let mut adapter = start_adapter(&runtime, &[("AWS_LWA_INVOKE_MODE", "stream")]);
-    let status = tokio::task::spawn_blocking(move || {
-        let status = adapter.0.wait();
-        drop(adapter);
-        status
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let adapter = start_adapter(&runtime, &[("AWS_LWA_INVOKE_MODE", "stream")]);
+    let status = wait_exit(adapter).await;
     assert_eq!(status.code(), Some(2));
     let reports = wait_for(&runtime, 1, |r| r.url.path() == "/2020-01-01/extension/init/error").await;
     assert_eq!(reports[0].headers["lambda-extension-function-error-type"], "Extension.ConfigError");
@@ -411,15 +409,8 @@ async fn shutdown_event_stops_the_adapter_cleanly() {
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(600)))
         .mount(&runtime)
         .await;
-    let mut adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &port_of(&app))]);
-    let status = tokio::task::spawn_blocking(move || {
-        let status = adapter.0.wait();
-        drop(adapter);
-        status
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &port_of(&app))]);
+    let status = wait_exit(adapter).await;
     assert_eq!(status.code(), Some(0));
 }
 

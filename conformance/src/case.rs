@@ -476,8 +476,8 @@ fn check_stream(stream: &ExpectStream, seen: &Observation, out: &mut Vec<String>
     }
 }
 
-/// Every case file under `root`, sorted by id.
-pub fn discover(root: &Path) -> Vec<PathBuf> {
+/// Every file under `root` (recursively) that `keep` accepts, sorted.
+pub fn files_under(root: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_owned()];
     while let Some(dir) = stack.pop() {
@@ -486,13 +486,18 @@ pub fn discover(root: &Path) -> Vec<PathBuf> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "toml") {
+            } else if keep(&path) {
                 out.push(path);
             }
         }
     }
     out.sort();
     out
+}
+
+/// Every case file under `root`, sorted by id.
+pub fn discover(root: &Path) -> Vec<PathBuf> {
+    files_under(root, |p| p.extension().is_some_and(|e| e == "toml"))
 }
 
 #[cfg(test)]

@@ -121,21 +121,7 @@ pub fn discover(paths: &Paths, filter: Option<&globset::GlobMatcher>) -> Result<
 
 /// Every event file in the corpus (README files aside), sorted.
 pub fn corpus_files(events: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![events.to_owned()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_none_or(|e| e != "md") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
+    crate::case::files_under(events, |p| p.extension().is_none_or(|e| e != "md"))
 }
 
 /// The snapshot name of a case id (insta names cannot hold `/`).
