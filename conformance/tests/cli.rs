@@ -50,7 +50,8 @@ async fn serve_turns_http_into_http_api_events() {
     let port =
         std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
     let mut child = Command::new(BIN)
-        .args(["serve", "--quiet", "--trigger", "http-api", "--port", &port.to_string(), "--"])
+        // The runtime is a lambda_runtime function itself: no adapter extension.
+        .args(["serve", "--quiet", "--adapter", "none", "--trigger", "http-api", "--port", &port.to_string(), "--"])
         .arg(common::example("lambda_echo"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
