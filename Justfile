@@ -7,7 +7,7 @@ arm := "target/aarch64-unknown-linux-musl/release/lambda-adapter"
 
 # The main job: the whole conformance matrix against the reference adapter
 # (echo, Express, Flask and Spring apps, x86_64 and aarch64). Reports in target/conformance/.
-conformance *ARGS: setup build build-release
+conformance *ARGS: setup build build-release zip-package
     cargo run --quiet -p lwa-conformance -- run --app all --arch all --adapter {{x86}} --adapter-aarch64 {{arm}} {{ARGS}}
 
 # The suite against the built-in echo app only: needs nothing installed.
@@ -34,6 +34,15 @@ build-release:
     cargo build --release --locked -p lambda-web-adapter --target x86_64-unknown-linux-musl
     cargo build --release --locked -p lambda-web-adapter --target aarch64-unknown-linux-musl
     @ls -l {{x86}} {{arm}} | awk '{ printf "%-60s %8.2f MB\n", $9, $5 / 1048576 }'
+
+# The Lambda layer for zip packages: target/layer/lambda-adapter-<arch>.zip with
+# extensions/lambda-adapter and the exec wrapper bootstrap (ARCH: x86_64, aarch64 or all).
+layer ARCH="all": build-release
+    scripts/layer.sh {{ARCH}}
+
+# Zip packages end to end on both architectures: the layer, the exec wrapper, the emulator as a managed runtime.
+zip-package: setup build-release
+    LWA_REQUIRE_AARCH64=1 cargo test --locked -p lwa-conformance --test zip_package
 
 # Lints as CI would want them.
 lint:
