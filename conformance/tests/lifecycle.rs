@@ -217,7 +217,8 @@ async fn a_50_mb_stream_passes_in_bounded_memory() {
 /// stall as about 40 ms (seen here when the app's own socket lacked TCP_NODELAY: 43-47 ms).
 /// Measured here with the adapter's TCP_NODELAY: median about 0.5 ms, max about 5 ms; with
 /// it switched off the max rose to about 14 ms, so this test guards against buffering and
-/// gross stalls but is not a reliable detector of that one setting.
+/// systematic stalls (it asserts on the median) but is not a reliable detector of that one
+/// setting.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streamed_chunks_are_not_held_back() {
     use http_body_util::StreamBody;
@@ -283,6 +284,11 @@ async fn streamed_chunks_are_not_held_back() {
     delays.sort_unstable();
     let (median, max) = (delays[25], delays[49]);
     eprintln!("app write -> Lambda receipt over 50 chunks: median {median} us, max {max} us");
-    assert!(max < 35_000, "a chunk waited {max} us: held back by buffering or a Nagle / delayed-ACK stall");
+    // The median, not the max: one chunk delayed by the scheduler on a busy 2-core machine
+    // must not fail the run, while buffering or a stall on every chunk moves the median.
+    assert!(
+        median < 35_000,
+        "chunks waited {median} us (median): held back by buffering or a Nagle / delayed-ACK stall"
+    );
     emulator.shutdown().await;
 }
