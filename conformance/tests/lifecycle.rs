@@ -68,6 +68,22 @@ async fn async_init_serves_an_app_that_is_ready_at_12_s() {
     emulator.shutdown().await;
 }
 
+/// Async init with an app that never comes up: the invocation fails with a named error
+/// just before its deadline instead of hanging until Lambda kills the environment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_init_with_an_app_that_never_comes_up_is_a_named_error() {
+    let app =
+        EchoApp::start(EchoOptions { start_delay: Duration::from_secs(3600), readiness_status: None }).await.unwrap();
+    let emulator =
+        Emulator::start(adapter_config(app.port()).env("AWS_LWA_ASYNC_INIT", "true").timeout(Duration::from_secs(2)))
+            .await
+            .unwrap();
+    emulator.wait_init().await.expect("init ends in time with async init");
+    let outcome = emulator.invoke(v2("GET", "/echo/never", "")).await;
+    assert_eq!(outcome.error_type(), Some("Adapter.AppNotReady"), "{}", outcome.to_json());
+    emulator.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_async_init_an_app_ready_at_12_s_fails_init() {
     let app =
