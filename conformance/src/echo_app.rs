@@ -106,6 +106,8 @@ impl EchoApp {
             };
             loop {
                 let Ok((stream, _)) = listener.accept().await else { continue };
+                // Like Node.js and most servers: no Nagle delay on small streamed writes.
+                let _ = stream.set_nodelay(true);
                 let recorded = recorded.clone();
                 let readiness = options.readiness_status;
                 tokio::spawn(async move {
