@@ -1,6 +1,7 @@
 //! What Lambda says about one invocation, and the context headers the app receives.
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::value::RawValue;
 
 use crate::config::FunctionInfo;
 
@@ -44,44 +45,71 @@ impl InvokeContext {
 
     /// The `x-amzn-lambda-context` JSON, with the field names lambda_runtime's `Context`
     /// serialises to (what LWA sends), plus any warnings about fields that were dropped.
+    ///
+    /// Written straight from borrowed fields (no intermediate `Value`): this runs on every
+    /// invocation. A client context or identity is embedded as the raw JSON Lambda sent.
     pub fn lambda_context_json(&self, function: &FunctionInfo) -> (String, Vec<String>) {
         let mut warnings = Vec::new();
-        let mut parse = |name: &str, raw: &Option<String>| -> Value {
-            match raw.as_deref().map(serde_json::from_str::<Value>) {
-                None => Value::Null,
-                Some(Ok(value)) => value,
-                Some(Err(err)) => {
+        let mut raw_json = |name: &str, raw: &'_ Option<String>| -> Option<Box<RawValue>> {
+            let raw = raw.as_deref()?;
+            match serde_json::from_str::<Box<RawValue>>(raw) {
+                Ok(value) => Some(value),
+                Err(err) => {
                     warnings
                         .push(format!("{name} from the Runtime API is not JSON ({err}); passed to the app as null"));
-                    Value::Null
+                    None
                 }
             }
         };
-        let client_context = parse("client context", &self.client_context);
-        let identity = parse("cognito identity", &self.cognito_identity);
-        let value = json!({
-            "request_id": self.request_id,
-            "deadline": self.deadline_ms,
-            "invoked_function_arn": self.function_arn,
-            "xray_trace_id": self.trace_id,
-            "client_context": client_context,
-            "identity": identity,
-            "tenant_id": self.tenant_id,
-            "env_config": {
-                "function_name": function.name,
-                "memory": function.memory_mb,
-                "version": function.version,
-                "log_stream": function.log_stream,
-                "log_group": function.log_group,
+        let client_context = raw_json("client context", &self.client_context);
+        let identity = raw_json("cognito identity", &self.cognito_identity);
+        let context = LambdaContext {
+            request_id: &self.request_id,
+            deadline: self.deadline_ms,
+            invoked_function_arn: &self.function_arn,
+            xray_trace_id: self.trace_id.as_deref(),
+            client_context: client_context.as_deref(),
+            identity: identity.as_deref(),
+            tenant_id: self.tenant_id.as_deref(),
+            env_config: EnvConfig {
+                function_name: &function.name,
+                memory: function.memory_mb,
+                version: &function.version,
+                log_stream: &function.log_stream,
+                log_group: &function.log_group,
             },
-        });
-        (value.to_string(), warnings)
+        };
+        // Serialising borrowed strings and numbers into a String cannot fail.
+        (serde_json::to_string(&context).unwrap_or_default(), warnings)
     }
+}
+
+/// The `x-amzn-lambda-context` document, field for field as lambda_runtime's `Context`.
+#[derive(Serialize)]
+struct LambdaContext<'a> {
+    request_id: &'a str,
+    deadline: u64,
+    invoked_function_arn: &'a str,
+    xray_trace_id: Option<&'a str>,
+    client_context: Option<&'a RawValue>,
+    identity: Option<&'a RawValue>,
+    tenant_id: Option<&'a str>,
+    env_config: EnvConfig<'a>,
+}
+
+#[derive(Serialize)]
+struct EnvConfig<'a> {
+    function_name: &'a str,
+    memory: u32,
+    version: &'a str,
+    log_stream: &'a str,
+    log_group: &'a str,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> http::HeaderMap {
         pairs.iter().map(|(k, v)| (http::HeaderName::from_static(k), http::HeaderValue::from_static(v))).collect()
