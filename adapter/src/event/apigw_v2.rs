@@ -38,7 +38,8 @@ pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<Htt
         cookies,
         body: event.str_opt("body")?,
         base64: event.bool_or_false("isBase64Encoded")?,
-        request_context: event.value("requestContext"),
+        // Filled in from the raw event by `translate`.
+        request_context: None,
         multi_value: false,
     })
 }

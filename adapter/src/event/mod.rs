@@ -7,6 +7,7 @@
 mod alb;
 mod apigw_v1;
 mod apigw_v2;
+mod fast;
 mod fields;
 mod headers;
 mod pass_through;
@@ -117,7 +118,8 @@ pub(crate) struct HttpEvent<'a> {
     pub(crate) cookies: Vec<&'a str>,
     pub(crate) body: Option<&'a str>,
     pub(crate) base64: bool,
-    pub(crate) request_context: Option<&'a Value>,
+    /// The event's `requestContext` as compact JSON.
+    pub(crate) request_context: Option<std::borrow::Cow<'a, str>>,
     pub(crate) multi_value: bool,
 }
 
@@ -148,10 +150,25 @@ pub fn classify(event: &Value) -> Source {
 
 /// Turns one event into the request the app receives.
 pub fn translate(event: &[u8], ctx: &InvokeContext, config: &Config) -> Result<Translation, EventError> {
+    match fast::read(event) {
+        Some(fast::Fast::PassThrough) => return Ok(pass_through::translate(event, ctx, config)),
+        Some(fast::Fast::Http(read)) => {
+            let mut view = read.view();
+            view.request_context = read.request_context.map(|raw| minify(raw.get()));
+            return Ok(build(read.source, view, ctx, config, Vec::new()));
+        }
+        None => {}
+    }
+    slow_path(event, ctx, config)
+}
+
+/// The `Value`-based readers: anything the fast path does not take, which they read
+/// field by field, naming a problem or dropping what is odd with a warning.
+fn slow_path(event: &[u8], ctx: &InvokeContext, config: &Config) -> Result<Translation, EventError> {
     let value: Value = serde_json::from_slice(event).map_err(|e| EventError::NotJson(e.to_string()))?;
     let source = classify(&value);
     let mut warnings = Vec::new();
-    let http_event = match (source, value.as_object()) {
+    let mut http_event = match (source, value.as_object()) {
         (Source::PassThrough, _) | (_, None) => {
             return Ok(pass_through::translate(event, ctx, config));
         }
@@ -161,7 +178,51 @@ pub fn translate(event: &[u8], ctx: &InvokeContext, config: &Config) -> Result<T
         }
         (Source::Alb, Some(map)) => alb::read(Obj::root(source, map), &mut warnings)?,
     };
+    http_event.request_context = raw_request_context(event).map(|raw| minify(raw.get()));
     Ok(build(source, http_event, ctx, config, warnings))
+}
+
+/// The event's `requestContext` exactly as sent.
+fn raw_request_context(event: &[u8]) -> Option<&serde_json::value::RawValue> {
+    #[derive(serde::Deserialize)]
+    struct Raw<'a> {
+        #[serde(rename = "requestContext", borrow, default)]
+        request_context: Option<&'a serde_json::value::RawValue>,
+    }
+    serde_json::from_slice::<Raw<'_>>(event).ok()?.request_context
+}
+
+/// JSON text without the whitespace between tokens (strings untouched), so a
+/// pretty-printed `requestContext` fits in one header line exactly as sent otherwise.
+///
+/// ```
+/// # use lambda_web_adapter::event::minify;
+/// assert_eq!(minify("{ \"a\" : [1, 2],\n \"b\": \"x y\" }"), "{\"a\":[1,2],\"b\":\"x y\"}");
+/// ```
+pub fn minify(json: &str) -> std::borrow::Cow<'_, str> {
+    if !json.bytes().any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t')) {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !matches!(c, ' ' | '\n' | '\r' | '\t') {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The standard alphabet, tolerant of missing padding.
@@ -225,8 +286,8 @@ fn build(
 
     headers::prepare_for_app(&mut headers, &body, &method, &mut warnings);
     headers::apply_authorization_source(&mut headers, config.authorization_source.as_ref());
-    if let Some(context) = event.request_context {
-        headers::insert_json(&mut headers, "x-amzn-request-context", &context.to_string(), &mut warnings);
+    if let Some(context) = &event.request_context {
+        headers::insert_json(&mut headers, "x-amzn-request-context", context, &mut warnings);
     }
     headers::insert_invoke_context(&mut headers, ctx, &config.function, &mut warnings);
 
@@ -247,5 +308,67 @@ fn build(
 pub(crate) fn context_headers(map: &mut HeaderMap) {
     for name in ["x-amzn-request-context", "x-amzn-lambda-context", "x-amz-tenant-id"] {
         map.remove(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config::from_lookup(|k| (k == "AWS_LAMBDA_RUNTIME_API").then(|| "127.0.0.1:9001".to_owned())).unwrap().0
+    }
+
+    fn summary(t: Result<Translation, EventError>) -> String {
+        match t {
+            Ok(Translation::Forward { request, shape, warnings }) => format!(
+                "{:?} {} {} {:?} {:?} {:?}",
+                shape,
+                request.method(),
+                request.uri(),
+                request.headers(),
+                request.body(),
+                warnings
+            ),
+            Ok(Translation::Reject { shape, status, message, .. }) => format!("{shape:?} {status} {message}"),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    /// The fast path must translate every corpus event exactly as the Value-based readers
+    /// do, and must take the common well-formed events (or it would save nothing).
+    #[test]
+    fn fast_path_agrees_with_the_value_readers_on_the_whole_corpus() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/events");
+        let mut stack = vec![root];
+        let (mut fast_http, mut fast_pass, mut total) = (0, 0, 0);
+        let ctx = InvokeContext { request_id: "r".into(), trace_id: Some("Root=1".into()), ..Default::default() };
+        let config = config();
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let event = std::fs::read(&path).unwrap();
+                total += 1;
+                match fast::read(&event) {
+                    Some(fast::Fast::Http(_)) => fast_http += 1,
+                    Some(fast::Fast::PassThrough) => fast_pass += 1,
+                    None => {}
+                }
+                assert_eq!(
+                    summary(translate(&event, &ctx, &config)),
+                    summary(slow_path(&event, &ctx, &config)),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+        assert!(
+            fast_http >= 300 && fast_pass >= 100,
+            "fast path took {fast_http} HTTP and {fast_pass} pass-through of {total}"
+        );
     }
 }
