@@ -200,28 +200,32 @@ fn raw_request_context(event: &[u8]) -> Option<&serde_json::value::RawValue> {
 /// assert_eq!(minify("{ \"a\" : [1, 2],\n \"b\": \"x y\" }"), "{\"a\":[1,2],\"b\":\"x y\"}");
 /// ```
 pub fn minify(json: &str) -> std::borrow::Cow<'_, str> {
-    if !json.bytes().any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t')) {
+    let is_space = |b: u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
+    let bytes = json.as_bytes();
+    if !bytes.iter().copied().any(is_space) {
         return std::borrow::Cow::Borrowed(json);
     }
+    // Byte-wise: the bytes that matter (quote, backslash, whitespace) are ASCII and never
+    // part of a multi-byte UTF-8 sequence, so runs of other bytes are copied whole.
     let mut out = String::with_capacity(json.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in json.chars() {
+    let (mut in_string, mut escaped, mut run) = (false, false, 0);
+    for (i, &b) in bytes.iter().enumerate() {
         if in_string {
-            out.push(c);
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
+            } else if b == b'\\' {
                 escaped = true;
-            } else if c == '"' {
+            } else if b == b'"' {
                 in_string = false;
             }
-        } else if c == '"' {
+        } else if b == b'"' {
             in_string = true;
-            out.push(c);
-        } else if !matches!(c, ' ' | '\n' | '\r' | '\t') {
-            out.push(c);
+        } else if is_space(b) {
+            out.push_str(&json[run..i]);
+            run = i + 1;
         }
     }
+    out.push_str(&json[run..]);
     std::borrow::Cow::Owned(out)
 }
 

@@ -13,7 +13,10 @@
 use base64::Engine;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+use serde::Serialize;
+use serde_json::Value;
 
 use super::{compress, is_text};
 use crate::error::{InvocationError, BUFFERED_LIMIT};
@@ -65,7 +68,7 @@ pub fn encode(
         }
     }
     let (body, base64) = body_field(&headers, &body);
-    checked(write(shape, status, &headers, body, base64, warnings))
+    checked(write(shape, status, &headers, &body, base64, warnings))
 }
 
 /// The answer for a request the adapter refuses (a 4xx in the source's format).
@@ -73,7 +76,7 @@ pub fn reject(shape: &ResponseShape, status: StatusCode, message: &str) -> Bytes
     let mut headers = HeaderMap::new();
     headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
     let body = serde_json::json!({ "message": message }).to_string();
-    write(shape, status, &headers, body, false, &mut Vec::new())
+    write(shape, status, &headers, &body, false, &mut Vec::new())
 }
 
 fn checked(payload: Bytes) -> Result<Bytes, InvocationError> {
@@ -83,13 +86,14 @@ fn checked(payload: Bytes) -> Result<Bytes, InvocationError> {
     Ok(payload)
 }
 
-fn body_field(headers: &HeaderMap, body: &[u8]) -> (String, bool) {
+/// The body as it goes into the JSON: borrowed text, or base64.
+fn body_field<'a>(headers: &HeaderMap, body: &'a [u8]) -> (Cow<'a, str>, bool) {
     if is_text(headers) {
         if let Ok(text) = std::str::from_utf8(body) {
-            return (text.to_owned(), false);
+            return (Cow::Borrowed(text), false);
         }
     }
-    (base64::engine::general_purpose::STANDARD.encode(body), true)
+    (Cow::Owned(base64::engine::general_purpose::STANDARD.encode(body)), true)
 }
 
 fn pass_through_payload(body: Bytes, warnings: &mut Vec<String>) -> Bytes {
@@ -107,76 +111,115 @@ fn pass_through_payload(body: Bytes, warnings: &mut Vec<String>) -> Bytes {
     Bytes::from(Value::String(text).to_string())
 }
 
-fn text(value: &http::HeaderValue) -> String {
-    String::from_utf8_lossy(value.as_bytes()).into_owned()
+fn text(value: &http::HeaderValue) -> Cow<'_, str> {
+    String::from_utf8_lossy(value.as_bytes())
 }
 
 /// Header names with the values of each, in the order the app sent them.
-fn grouped(headers: &HeaderMap) -> Vec<(&str, Vec<String>)> {
+fn grouped(headers: &HeaderMap) -> Vec<(&str, Vec<Cow<'_, str>>)> {
     headers.keys().map(|name| (name.as_str(), headers.get_all(name).iter().map(text).collect())).collect()
+}
+
+/// `{"name": value, ...}` from pairs, in order (a JSON object without building a map).
+struct Object<'a, V: Serialize>(Vec<(&'a str, V)>);
+
+impl<V: Serialize> Serialize for Object<'_, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// A Lambda response of an HTTP source; absent fields are left out, the order is fixed.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LambdaResponse<'a> {
+    status_code: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    headers: Option<Object<'a, Cow<'a, str>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    multi_value_headers: Option<Object<'a, Vec<Cow<'a, str>>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cookies: Option<Vec<Cow<'a, str>>>,
+    body: &'a str,
+    is_base64_encoded: bool,
+}
+
+fn joined<'a>(values: &[Cow<'a, str>]) -> Cow<'a, str> {
+    match values {
+        [one] => one.clone(),
+        many => Cow::Owned(many.join(", ")),
+    }
 }
 
 fn write(
     shape: &ResponseShape,
     status: StatusCode,
     headers: &HeaderMap,
-    body: String,
+    body: &str,
     base64: bool,
     warnings: &mut Vec<String>,
 ) -> Bytes {
-    let mut out = Map::new();
-    out.insert("statusCode".into(), status.as_u16().into());
+    let mut out = LambdaResponse {
+        status_code: status.as_u16(),
+        status_description: None,
+        headers: None,
+        multi_value_headers: None,
+        cookies: None,
+        body,
+        is_base64_encoded: base64,
+    };
+    let groups = grouped(headers);
     match shape.source {
         Source::ApiGatewayV1 => {
-            let mut single = Map::new();
-            let mut multi = Map::new();
-            for (name, values) in grouped(headers) {
-                if let [one] = values.as_slice() {
-                    single.insert(name.into(), one.clone().into());
-                }
-                multi.insert(name.into(), values.into());
-            }
-            out.insert("headers".into(), single.into());
-            out.insert("multiValueHeaders".into(), multi.into());
+            let single = groups.iter().filter(|(_, v)| v.len() == 1).map(|(n, v)| (*n, v[0].clone())).collect();
+            out.headers = Some(Object(single));
+            out.multi_value_headers = Some(Object(groups));
         }
         Source::ApiGatewayV2 | Source::FunctionUrl => {
-            let mut single = Map::new();
+            let mut single = Vec::with_capacity(groups.len());
             let mut cookies = Vec::new();
-            for (name, values) in grouped(headers) {
+            for (name, values) in groups {
                 if name == "set-cookie" {
                     cookies.extend(values);
                 } else {
-                    single.insert(name.into(), values.join(", ").into());
+                    single.push((name, joined(&values)));
                 }
             }
-            out.insert("headers".into(), single.into());
-            out.insert("cookies".into(), cookies.into());
+            out.headers = Some(Object(single));
+            out.cookies = Some(cookies);
         }
         Source::Alb => {
             let reason = status.canonical_reason().map(|r| format!(" {r}")).unwrap_or_default();
-            out.insert("statusDescription".into(), format!("{}{reason}", status.as_u16()).into());
-            let mut map = Map::new();
-            for (name, values) in grouped(headers) {
-                if shape.multi_value {
-                    map.insert(name.into(), values.into());
-                } else if name == "set-cookie" {
-                    if values.len() > 1 {
-                        warnings.push(format!(
-                            "{} set-cookie headers but the ALB target group has multi-value headers off: only the last is sent",
-                            values.len()
-                        ));
+            out.status_description = Some(format!("{}{reason}", status.as_u16()));
+            if shape.multi_value {
+                out.multi_value_headers = Some(Object(groups));
+            } else {
+                let mut single = Vec::with_capacity(groups.len());
+                for (name, values) in groups {
+                    if name == "set-cookie" {
+                        if values.len() > 1 {
+                            warnings.push(format!(
+                                "{} set-cookie headers but the ALB target group has multi-value headers off: only the last is sent",
+                                values.len()
+                            ));
+                        }
+                        single.push((name, values.last().cloned().unwrap_or_default()));
+                    } else {
+                        single.push((name, joined(&values)));
                     }
-                    map.insert(name.into(), values.last().cloned().unwrap_or_default().into());
-                } else {
-                    map.insert(name.into(), values.join(", ").into());
                 }
+                out.headers = Some(Object(single));
             }
-            let key = if shape.multi_value { "multiValueHeaders" } else { "headers" };
-            out.insert(key.into(), map.into());
         }
         Source::PassThrough => {}
     }
-    out.insert("body".into(), body.into());
-    out.insert("isBase64Encoded".into(), base64.into());
-    Bytes::from(Value::Object(out).to_string())
+    // Serialising strings, numbers and booleans into a Vec cannot fail.
+    Bytes::from(serde_json::to_vec(&out).unwrap_or_default())
 }
