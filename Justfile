@@ -44,6 +44,16 @@ layer ARCH="all": build-release
 zip-package: setup build-release
     LWA_REQUIRE_AARCH64=1 cargo test --locked -p lwa-conformance --test zip_package
 
+# End-to-end benchmark: each ADAPTER (default: the reference release build; `lwa` = LWA 1.0 built once
+# from crates.io; NAME=PATH for any binary) under the emulator, next to the floor (direct app calls) and
+# the harness. Table here; target/bench/report.json and summary.md. Put the baseline first.
+bench *ARGS:
+    scripts/bench.sh {{ARGS}}
+
+# Criterion micro-benchmarks of the pure translation (a few minutes; target/criterion/).
+bench-micro *ARGS:
+    cargo bench --locked -p lwa-benches {{ARGS}}
+
 # Lints as CI would want them.
 lint:
     cargo fmt --all -- --check

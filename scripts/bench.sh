@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The end-to-end benchmark: builds the reference adapter and the driver (release), then
+# runs every given adapter binary through the emulator next to the floor and the harness.
+#
+#   scripts/bench.sh                                   # the reference release build only
+#   scripts/bench.sh lwa target/release/lambda-adapter # LWA 1.0 first (the targets' baseline), then ours
+#   scripts/bench.sh NAME=/path/to/lambda-adapter ...  # any adapter binaries, labelled
+#   scripts/bench.sh --runs 3 --quick                  # driver options (target/release/lwa-bench --help)
+#
+# The word `lwa` stands for awslabs' LWA 1.0 release build, made once from crates.io
+# (`cargo install lambda_web_adapter`, a few minutes) into target/bench/lwa-1.0/. LWA
+# always registers as `lambda-adapter`, which is its file name there.
+#
+# Writes target/bench/report.json and target/bench/summary.md; prints a table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LWA_VERSION="1.0.0-rc1"
+LWA_ROOT="target/bench/lwa-1.0"
+
+adapters=()
+options=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --) shift; options+=("$@"); break ;;
+        --quick | --no-harness | -h | --help | -V | --version | --*=*) options+=("$1") ;;
+        -*) options+=("$1" "${2:-}"); shift ;;
+        lwa | lwa=*)
+            if [ ! -x "$LWA_ROOT/bin/lambda-adapter" ]; then
+                echo "bench: building LWA $LWA_VERSION from crates.io into $LWA_ROOT (once)" >&2
+                cargo install --quiet --locked lambda_web_adapter --version "$LWA_VERSION" --root "$LWA_ROOT"
+            fi
+            adapters+=("lwa=$LWA_ROOT/bin/lambda-adapter") ;;
+        *) adapters+=("$1") ;;
+    esac
+    shift
+done
+
+cargo build --release --locked -p lambda-web-adapter
+cargo build --release --locked -p lwa-benches --bins
+if [ ${#adapters[@]} -eq 0 ]; then
+    adapters=("reference=target/release/lambda-adapter")
+fi
+exec target/release/lwa-bench --out target/bench "${options[@]}" "${adapters[@]}"
