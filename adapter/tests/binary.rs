@@ -4,22 +4,16 @@
 //! environment variables, and every observation is what crossed the wire.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::Adapter;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 use wiremock::matchers::{header, method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
-
-/// The adapter process; killed when dropped.
-struct Adapter(Child);
-
-impl Drop for Adapter {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn start_adapter(runtime: &MockServer, env: &[(&str, &str)]) -> Adapter {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lambda-adapter"));

@@ -5,7 +5,7 @@
 //! group has multi-value headers on, and the response must use them too.
 
 use super::fields::Obj;
-use super::{apigw_v1, EventError, HttpEvent};
+use super::{apigw_v1, uri, EventError, HttpEvent};
 
 pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<HttpEvent<'a>, EventError> {
     let mut warn = |w: String| warnings.push(w);
@@ -15,11 +15,7 @@ pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<Htt
         Some(pairs) => pairs,
         None => event.single_map("queryStringParameters", &mut warn)?.unwrap_or_default(),
     };
-    let query = query_pairs
-        .iter()
-        .map(|(k, v)| if v.is_empty() { (*k).to_owned() } else { format!("{k}={v}") })
-        .collect::<Vec<_>>()
-        .join("&");
+    let query = uri::alb_query(&query_pairs);
     Ok(HttpEvent {
         method: event.str_req("httpMethod")?,
         path: event.str_req("path")?,

@@ -5,7 +5,7 @@
 //! repeated keys. `multiValueHeaders` carries every header value.
 
 use super::fields::Obj;
-use super::{uri, EventError, HttpEvent};
+use super::{headers, uri, EventError, HttpEvent};
 
 pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<HttpEvent<'a>, EventError> {
     let mut warn = |w: String| warnings.push(w);
@@ -13,11 +13,7 @@ pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<Htt
         Some(pairs) => pairs,
         None => event.single_map("queryStringParameters", &mut warn)?.unwrap_or_default(),
     };
-    let query = query_pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", uri::encode_component(k), uri::encode_component(v)))
-        .collect::<Vec<_>>()
-        .join("&");
+    let query = uri::rest_query(&query_pairs);
     let headers = merged_headers(&event, &mut warn)?;
     Ok(HttpEvent {
         method: event.str_req("httpMethod")?,
@@ -40,15 +36,5 @@ pub(crate) fn merged_headers<'a>(
     warn: &mut dyn FnMut(String),
 ) -> Result<Vec<(&'a str, &'a str)>, EventError> {
     let single = event.single_map("headers", warn)?.unwrap_or_default();
-    Ok(match event.multi_map("multiValueHeaders", warn)? {
-        Some(mut multi) => {
-            let extra: Vec<_> = single
-                .into_iter()
-                .filter(|(name, _)| !multi.iter().any(|(m, _)| m.eq_ignore_ascii_case(name)))
-                .collect();
-            multi.extend(extra);
-            multi
-        }
-        None => single,
-    })
+    Ok(headers::merge(single, event.multi_map("multiValueHeaders", warn)?))
 }

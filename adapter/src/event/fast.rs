@@ -302,31 +302,9 @@ pub(crate) fn read(event: &[u8]) -> Option<Fast<'_>> {
                 Slot::Value(m) => m.0,
                 _ => shape.query_string_parameters.value().map(|p| p.0).unwrap_or_default(),
             };
-            let query = if source == Source::Alb {
-                pairs
-                    .iter()
-                    .map(|(k, v)| if v.is_empty() { k.to_string() } else { format!("{k}={v}") })
-                    .collect::<Vec<_>>()
-                    .join("&")
-            } else {
-                pairs
-                    .iter()
-                    .map(|(k, v)| format!("{}={}", uri::encode_component(k), uri::encode_component(v)))
-                    .collect::<Vec<_>>()
-                    .join("&")
-            };
+            let query = if source == Source::Alb { uri::alb_query(&pairs) } else { uri::rest_query(&pairs) };
             let single = shape.headers.value().map(|h| h.0).unwrap_or_default();
-            let headers = match shape.multi_value_headers {
-                Slot::Value(mut multi) => {
-                    let extra: Vec<_> = single
-                        .into_iter()
-                        .filter(|(n, _)| !multi.0.iter().any(|(m, _)| m.eq_ignore_ascii_case(n)))
-                        .collect();
-                    multi.0.extend(extra);
-                    multi.0
-                }
-                _ => single,
-            };
+            let headers = super::headers::merge(single, shape.multi_value_headers.value().map(|m| m.0));
             FastEvent {
                 source,
                 method: shape.http_method.value()?.0,

@@ -20,6 +20,22 @@ pub(crate) const HOP_BY_HOP: [&str; 8] = [
     "proxy-authenticate",
 ];
 
+/// `multiValueHeaders` (every value) plus any name only `headers` has; or `headers` alone
+/// when there are no multi-value headers (REST and ALB events).
+pub(crate) fn merge<N: AsRef<str>, V>(single: Vec<(N, V)>, multi: Option<Vec<(N, V)>>) -> Vec<(N, V)> {
+    match multi {
+        Some(mut multi) => {
+            let extra: Vec<_> = single
+                .into_iter()
+                .filter(|(name, _)| !multi.iter().any(|(m, _)| m.as_ref().eq_ignore_ascii_case(name.as_ref())))
+                .collect();
+            multi.extend(extra);
+            multi
+        }
+        None => single,
+    }
+}
+
 /// A header map from event pairs; a pair that is not valid HTTP is dropped with a warning.
 pub(crate) fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>, warnings: &mut Vec<String>) -> HeaderMap {
     let mut map = HeaderMap::new();

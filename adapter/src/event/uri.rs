@@ -86,6 +86,33 @@ pub(crate) fn encode_component(decoded: &str) -> Cow<'_, str> {
     utf8_percent_encode(decoded, COMPONENT).into()
 }
 
+/// A REST (v1) query string from decoded key/value pairs: each re-encoded, order kept.
+pub(crate) fn rest_query<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
+    let encoded: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode_component(k.as_ref()), encode_component(v.as_ref())))
+        .collect();
+    encoded.join("&")
+}
+
+/// An ALB query string from pairs as the client sent them (ALB does not decode): joined
+/// verbatim, a key with an empty value written alone.
+pub(crate) fn alb_query<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
+    let joined: Vec<String> = pairs
+        .iter()
+        .map(
+            |(k, v)| {
+                if v.as_ref().is_empty() {
+                    k.as_ref().to_owned()
+                } else {
+                    format!("{}={}", k.as_ref(), v.as_ref())
+                }
+            },
+        )
+        .collect();
+    joined.join("&")
+}
+
 /// Strips `base` from `path` once, and only at a segment boundary: with `/api`,
 /// `/api` becomes `/`, `/api/x` becomes `/x`, and `/apix` is left alone.
 pub(crate) fn strip_base_path<'a>(path: &'a str, base: &str) -> Cow<'a, str> {
