@@ -24,12 +24,6 @@ pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<Htt
             .collect(),
         Some(_) => return Err(event.error("cookies", "must be an array of strings")),
     };
-    // Fault injection for the suite's self-test: lose the cookies, as a buggy adapter would.
-    #[cfg(feature = "fault-drop-cookies")]
-    let cookies: Vec<&str> = {
-        drop(cookies);
-        Vec::new()
-    };
     Ok(HttpEvent {
         method: http.str_req("method")?,
         path: event.str_req("rawPath")?,
