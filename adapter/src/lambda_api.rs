@@ -83,12 +83,17 @@ async fn call(
     Ok((parts, body))
 }
 
-fn request(method: Method, uri: String, body: Bytes) -> Request<Full<Bytes>> {
+/// The absolute URI of a call; the endpoint was validated with the configuration, so only
+/// a request id that cannot appear in a path (never seen from Lambda) fails here.
+fn parse_uri(call: &'static str, uri: &str) -> Result<http::Uri, ApiError> {
+    uri.parse().map_err(|e| ApiError::Transport { call, detail: format!("{uri:?} is not a valid URI: {e}") })
+}
+
+fn request(call: &'static str, method: Method, uri: String, body: Bytes) -> Result<Request<Full<Bytes>>, ApiError> {
     let mut request = Request::new(Full::new(body));
     *request.method_mut() = method;
-    // The endpoint was validated with the configuration, so the URI parses.
-    *request.uri_mut() = uri.parse().unwrap_or_default();
-    request
+    *request.uri_mut() = parse_uri(call, &uri)?;
+    Ok(request)
 }
 
 impl RuntimeApi {
@@ -100,14 +105,17 @@ impl RuntimeApi {
     /// Waits for the next invocation.
     pub async fn next(&self) -> Result<Invocation, ApiError> {
         let uri = self.endpoint.uri("/2018-06-01/runtime/invocation/next");
-        let (parts, event) = call(&self.client, "invocation/next", request(Method::GET, uri, Bytes::new())).await?;
+        let (parts, event) =
+            call(&self.client, "invocation/next", request("invocation/next", Method::GET, uri, Bytes::new())?).await?;
         Ok(Invocation { context: InvokeContext::from_headers(&parts.headers), event })
     }
 
     /// Sends a buffered response.
     pub async fn respond(&self, request_id: &str, payload: Bytes) -> Result<(), ApiError> {
         let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{request_id}/response"));
-        call(&self.client, "invocation/response", request(Method::POST, uri, payload)).await.map(drop)
+        call(&self.client, "invocation/response", request("invocation/response", Method::POST, uri, payload)?)
+            .await
+            .map(drop)
     }
 
     /// Streams a response: the prelude and body in `body`, a failure in its trailers.
@@ -115,7 +123,7 @@ impl RuntimeApi {
         let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{request_id}/response"));
         let mut request = Request::new(body);
         *request.method_mut() = Method::POST;
-        *request.uri_mut() = uri.parse().unwrap_or_default();
+        *request.uri_mut() = parse_uri("invocation/response (streaming)", &uri)?;
         let headers = request.headers_mut();
         headers.insert("lambda-runtime-function-response-mode", HeaderValue::from_static("streaming"));
         headers.insert(http::header::TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
@@ -145,7 +153,7 @@ impl RuntimeApi {
     /// Reports a failed invocation.
     pub async fn fail(&self, request_id: &str, error_type: &str, payload: Vec<u8>) -> Result<(), ApiError> {
         let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{request_id}/error"));
-        let mut req = request(Method::POST, uri, Bytes::from(payload));
+        let mut req = request("invocation/error", Method::POST, uri, Bytes::from(payload))?;
         if let Ok(value) = HeaderValue::from_str(error_type) {
             req.headers_mut().insert("lambda-runtime-function-error-type", value);
         }
@@ -193,7 +201,7 @@ impl ExtensionApi {
     pub async fn register(&mut self, name: &str, events: &[&str]) -> Result<(), ApiError> {
         let uri = self.endpoint.uri("/2020-01-01/extension/register");
         let body = serde_json::json!({ "events": events }).to_string();
-        let mut req = request(Method::POST, uri, Bytes::from(body));
+        let mut req = request("register", Method::POST, uri, Bytes::from(body))?;
         let name = HeaderValue::from_str(name).map_err(|_| ApiError::Transport {
             call: "register",
             detail: format!("{name:?} is not a valid extension name"),
@@ -219,7 +227,9 @@ impl ExtensionApi {
     /// Waits for the next extension event.
     pub async fn next_event(&self) -> Result<ExtensionEvent, ApiError> {
         let uri = self.endpoint.uri("/2020-01-01/extension/event/next");
-        let (_, body) = call(&self.client, "event/next", self.with_id(request(Method::GET, uri, Bytes::new()))).await?;
+        let (_, body) =
+            call(&self.client, "event/next", self.with_id(request("event/next", Method::GET, uri, Bytes::new())?))
+                .await?;
         serde_json::from_slice(&body)
             .map_err(|e| ApiError::Transport { call: "event/next", detail: format!("unreadable event: {e}") })
     }
@@ -237,7 +247,7 @@ impl ExtensionApi {
     async fn report(&self, path: &str, name: &'static str, error_type: &str, message: &str) -> Result<(), ApiError> {
         let body =
             serde_json::json!({ "errorMessage": message, "errorType": error_type, "stackTrace": [] }).to_string();
-        let mut req = self.with_id(request(Method::POST, self.endpoint.uri(path), Bytes::from(body)));
+        let mut req = self.with_id(request(name, Method::POST, self.endpoint.uri(path), Bytes::from(body))?);
         if let Ok(value) = HeaderValue::from_str(error_type) {
             req.headers_mut().insert("lambda-extension-function-error-type", value);
         }

@@ -4,23 +4,8 @@ use std::borrow::Cow;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 
-/// Bytes that cannot appear in a request-target path. `%` is absent on purpose: existing
-/// percent-encodings are the client's and are kept as they are.
-const PATH_UNSAFE: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
-
-/// Bytes that cannot appear in a query string (`?` and `/` are allowed there).
+/// Bytes that cannot appear in a query string (`?` and `/` are allowed there). `%` is
+/// absent on purpose: existing percent-encodings are the client's and are kept.
 const QUERY_UNSAFE: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
@@ -34,17 +19,16 @@ const QUERY_UNSAFE: &AsciiSet = &CONTROLS
     .add(b'|')
     .add(b'}');
 
+/// Bytes that cannot appear in a request-target path: those of a query, and `?`.
+const PATH_UNSAFE: &AsciiSet = &QUERY_UNSAFE.add(b'?');
+
 /// Everything but RFC 3986 unreserved characters, for re-encoding decoded query values.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// A raw path made safe for a request line: non-ASCII, spaces and the like are
 /// percent-encoded; everything else, including `%2F`, is kept.
 pub(crate) fn sanitize_path(raw: &str) -> Cow<'_, str> {
-    let raw = escape_stray_percent(raw);
-    let path: Cow<'_, str> = match utf8_percent_encode(&raw, PATH_UNSAFE).into() {
-        Cow::Borrowed(_) => raw,
-        Cow::Owned(encoded) => Cow::Owned(encoded),
-    };
+    let path = sanitize(raw, PATH_UNSAFE);
     if path.starts_with('/') {
         path
     } else {
@@ -54,8 +38,14 @@ pub(crate) fn sanitize_path(raw: &str) -> Cow<'_, str> {
 
 /// A raw query string made safe for a request line.
 pub(crate) fn sanitize_query(raw: &str) -> Cow<'_, str> {
+    sanitize(raw, QUERY_UNSAFE)
+}
+
+/// Stray `%` escaped, then the bytes of `unsafe_set` percent-encoded; borrowed when
+/// nothing had to change.
+fn sanitize<'a>(raw: &'a str, unsafe_set: &'static AsciiSet) -> Cow<'a, str> {
     let raw = escape_stray_percent(raw);
-    match utf8_percent_encode(&raw, QUERY_UNSAFE).into() {
+    match utf8_percent_encode(&raw, unsafe_set).into() {
         Cow::Borrowed(_) => raw,
         Cow::Owned(encoded) => Cow::Owned(encoded),
     }
