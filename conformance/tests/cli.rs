@@ -47,8 +47,9 @@ async fn emulate_reads_invocations_from_stdin() {
 
 #[tokio::test]
 async fn serve_turns_http_into_http_api_events() {
-    let port =
-        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+    // Below the ephemeral range: a port taken from bind(0) and released could be handed to
+    // another test's listener (the emulate test's Runtime API) before serve binds it.
+    let port = lwa_conformance::apps::free_port().expect("free port");
     let mut child = Command::new(BIN)
         // The runtime is a lambda_runtime function itself: no adapter extension.
         .args(["serve", "--quiet", "--adapter", "none", "--trigger", "http-api", "--port", &port.to_string(), "--"])
