@@ -19,7 +19,6 @@ use hyper::service::service_fn;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
@@ -233,24 +232,7 @@ async fn forward(
 ) -> Response<ProxyBody> {
     let (mut parts, body) = req.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-    let request_id = parts
-        .headers
-        .get("x-amzn-lambda-context")
-        .and_then(|v| serde_json::from_slice::<Value>(v.as_bytes()).ok())
-        .and_then(|v| v.get("request_id").and_then(Value::as_str).map(str::to_owned));
-    let seen = Received {
-        request_id,
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().unwrap_or("").to_owned(),
-        target: parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned()),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect(),
-        body: body.clone(),
-    };
+    let seen = Received::from_parts(&parts, body.clone());
     if let Ok(mut all) = recorded.lock() {
         all.push(seen);
     }

@@ -45,6 +45,30 @@ pub struct Received {
 }
 
 impl Received {
+    /// What arrived, from a request's head and its collected body. The request id is read
+    /// from the adapter's `x-amzn-lambda-context` header (absent for readiness probes).
+    pub fn from_parts(parts: &http::request::Parts, body: Bytes) -> Received {
+        let request_id = parts
+            .headers
+            .get("x-amzn-lambda-context")
+            .and_then(|v| serde_json::from_slice::<Value>(v.as_bytes()).ok())
+            .and_then(|v| v.get("request_id").and_then(Value::as_str).map(str::to_owned));
+        let path = parts.uri.path().to_owned();
+        Received {
+            request_id,
+            method: parts.method.to_string(),
+            query: parts.uri.query().unwrap_or("").to_owned(),
+            target: parts.uri.path_and_query().map_or_else(|| path.clone(), |pq| pq.as_str().to_owned()),
+            path,
+            headers: parts
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect(),
+            body,
+        }
+    }
+
     /// Every value of a header joined with `, `, or None when absent.
     pub fn header(&self, name: &str) -> Option<String> {
         let values: Vec<&str> = self.headers.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect();
@@ -159,20 +183,7 @@ fn param(query: &str, name: &str) -> Option<u64> {
 async fn handle(req: Request<Incoming>, recorded: &Mutex<Vec<Received>>, readiness: Option<u16>) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-    let headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-        .collect();
-    let request_id = parts
-        .headers
-        .get("x-amzn-lambda-context")
-        .and_then(|v| serde_json::from_slice::<Value>(v.as_bytes()).ok())
-        .and_then(|v| v.get("request_id").and_then(Value::as_str).map(str::to_owned));
-    let path = parts.uri.path().to_owned();
-    let query = parts.uri.query().unwrap_or("").to_owned();
-    let target = parts.uri.path_and_query().map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
-    let seen = Received { request_id, method: parts.method.to_string(), path, query, target, headers, body };
+    let seen = Received::from_parts(&parts, body);
     if let Ok(mut all) = recorded.lock() {
         all.push(seen.clone());
     }
