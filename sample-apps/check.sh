@@ -21,8 +21,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 case "$APP" in
   express)
     DIR="$HERE/express"
-    CMD=(node app.js)
-    [[ -d "$DIR/node_modules/express" ]] || { echo "check.sh: $DIR/node_modules missing; run scripts/setup-sample-apps.sh express" >&2; exit 2; }
+    CMD=(./run.sh)
+    [[ -f /usr/share/nodejs/express/package.json ]] || { echo "check.sh: Debian's node-express is missing; run scripts/setup-sample-apps.sh express" >&2; exit 2; }
     ;;
   flask)
     DIR="$HERE/flask"

@@ -3,12 +3,12 @@
 #
 # Installs what the sample apps under sample-apps/ need to run on this machine, without
 # Docker and without Maven Central:
-#   express  node + npm (Debian) if missing; `npm ci` from package-lock.json
+#   express  node (Debian) if missing; Express 4 from Debian's node-express
 #   flask    python3 + venv (Debian) if missing; sample-apps/flask/.venv with requirements.txt
 #   spring   a JDK and the Spring 4.3 / Tomcat 9 / Jackson jars from Debian; sample-apps/spring/build.sh
 #
 # Idempotent: each step is skipped when its result is already there and up to date
-# (node_modules matching the lock, a venv satisfying requirements.txt, classes newer than
+# (Debian packages installed, a venv satisfying requirements.txt, classes newer than
 # the sources). Debian packages are installed only when missing, and `apt-get update`
 # runs only when something must be installed. Needs root for apt-get (as on CI).
 set -euo pipefail
@@ -51,26 +51,20 @@ apt_ensure() {
 }
 
 setup_express() {
-  local dir="$APPS/express"
-  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    apt_ensure nodejs npm
+  # The npm registry is not reachable on the build machines: Express 4 comes from Debian
+  # (node-express installs it and its dependencies under /usr/share/nodejs; run.sh puts
+  # that folder on NODE_PATH for Node.js builds that do not search it themselves).
+  if ! command -v node >/dev/null; then
+    apt_ensure nodejs
   fi
   local major
   major=$(node -p 'process.versions.node.split(".")[0]')
   [[ $major -ge 18 ]] || die "express: Node.js >= 18 needed, found $(node --version)"
-  # npm ci records the lock it installed from in node_modules/.package-lock.json; a
-  # stamp of package-lock.json's checksum tells whether that is still the current lock.
-  local stamp="$dir/node_modules/.setup-lock.sha256"
-  local want
-  want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
-  if [[ -d "$dir/node_modules" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-    say "express: node_modules up to date with package-lock.json, skipping npm ci"
-    return 0
-  fi
-  say "express: npm ci"
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-  echo "$want" >"$stamp"
-  say "express: ready (node $(node --version), express $(node -p 'require("'"$dir"'/node_modules/express/package.json").version'))"
+  apt_ensure node-express
+  local version
+  version=$(NODE_PATH=/usr/share/nodejs node -p 'require("express/package.json").version') ||
+    die "express: node-express is installed but require('express') fails with NODE_PATH=/usr/share/nodejs"
+  say "express: ready (node $(node --version), express $version from Debian)"
 }
 
 setup_flask() {

@@ -52,15 +52,15 @@ impl AppKind {
         }
     }
 
-    /// The command that starts the app, and its working directory.
-    fn command(self, root: &Path) -> Option<(Vec<String>, PathBuf)> {
+    /// The command that starts the app from a checkout rooted at `root` (None for the
+    /// in-process echo app).
+    pub fn command(self, root: &Path) -> Option<AppCommand> {
+        if self == AppKind::Echo {
+            return None;
+        }
         let dir = root.join("sample-apps").join(self.name());
-        let argv = match self {
-            AppKind::Echo => return None,
-            AppKind::Express => vec!["node".to_owned(), "app.js".to_owned()],
-            AppKind::Flask | AppKind::Spring => vec![dir.join("run.sh").to_string_lossy().into_owned()],
-        };
-        Some((argv, dir))
+        let argv = vec![dir.join("run.sh").to_string_lossy().into_owned()];
+        Some(AppCommand { name: self.name().to_owned(), argv, dir })
     }
 
     /// Response headers this framework adds on its own (declared in
@@ -75,10 +75,22 @@ impl AppKind {
     }
 }
 
+/// How to start a real app: a sample app of this checkout, or the command of a container
+/// image (in the container host's agent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppCommand {
+    /// The name used in messages.
+    pub name: String,
+    /// The command line; the app reads `PORT` and `START_DELAY_MS` from its environment.
+    pub argv: Vec<String>,
+    /// Its working directory.
+    pub dir: PathBuf,
+}
+
 /// A real app process, killed (with its process group) when dropped.
 #[derive(Debug)]
 pub struct AppProcess {
-    kind: AppKind,
+    name: String,
     port: u16,
     child: Child,
 }
@@ -124,12 +136,19 @@ impl AppProcess {
         start_delay: Duration,
         ready_within: Duration,
     ) -> Result<AppProcess, String> {
-        let (argv, dir) = kind.command(root).ok_or("the echo app runs in process")?;
+        let command = kind.command(root).ok_or("the echo app runs in process")?;
+        AppProcess::spawn(&command, start_delay, ready_within).await
+    }
+
+    /// Starts `app` on a free port, as [`AppProcess::start`] does for a sample app.
+    pub async fn spawn(app: &AppCommand, start_delay: Duration, ready_within: Duration) -> Result<AppProcess, String> {
+        let AppCommand { name, argv, dir } = app;
         let port = free_port().map_err(|e| e.to_string())?;
-        let mut command = Command::new(&argv[0]);
+        let (program, args) = argv.split_first().ok_or_else(|| format!("{name}: an empty command"))?;
+        let mut command = Command::new(program);
         command
-            .args(&argv[1..])
-            .current_dir(&dir)
+            .args(args)
+            .current_dir(dir)
             .env("PORT", port.to_string())
             .env("START_DELAY_MS", start_delay.as_millis().to_string())
             .stdin(Stdio::null())
@@ -137,8 +156,8 @@ impl AppProcess {
             .stderr(Stdio::null())
             .process_group(0)
             .kill_on_drop(true);
-        let child = command.spawn().map_err(|e| format!("{} did not start ({}): {e}", kind.name(), argv.join(" ")))?;
-        let app = AppProcess { kind, port, child };
+        let child = command.spawn().map_err(|e| format!("{name} did not start ({}): {e}", argv.join(" ")))?;
+        let app = AppProcess { name: name.clone(), port, child };
         if start_delay.is_zero() {
             app.wait_ready(ready_within).await?;
         }
@@ -158,7 +177,7 @@ impl AppProcess {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        Err(format!("{} did not listen on {} within {within:?} (run `just setup`)", self.kind.name(), self.port))
+        Err(format!("{} did not listen on {} within {within:?} (run `just setup`)", self.name, self.port))
     }
 }
 
@@ -256,6 +275,8 @@ fn bad_gateway(why: &str) -> Response<ProxyBody> {
 
 /// An app ready for one case: the echo app, or a proxy in front of a real app (shared
 /// across cases, or started for this case when it needs its own start delay).
+// One handle per case, moved once: the size difference between the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum AppHandle {
     /// The built-in echo app.
@@ -283,10 +304,21 @@ impl AppHandle {
                 .map(AppHandle::Echo)
                 .map_err(|e| format!("the echo app did not start: {e}"));
         }
+        let command = kind.command(root).ok_or("the echo app runs in process")?;
+        AppHandle::prepare_real(&command, shared, options.start_delay).await
+    }
+
+    /// A recording proxy in front of `shared`, or in front of a process of `command`
+    /// started for this case when it needs a start delay (or nothing is shared).
+    pub async fn prepare_real(
+        command: &AppCommand,
+        shared: Option<&AppProcess>,
+        start_delay: Duration,
+    ) -> Result<AppHandle, String> {
         let (upstream, dedicated) = match shared {
-            Some(app) if options.start_delay.is_zero() => (app.port(), None),
+            Some(app) if start_delay.is_zero() => (app.port(), None),
             _ => {
-                let app = AppProcess::start(kind, root, options.start_delay, Duration::from_secs(30)).await?;
+                let app = AppProcess::spawn(command, start_delay, Duration::from_secs(30)).await?;
                 (app.port(), Some(app))
             }
         };

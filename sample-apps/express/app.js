@@ -1,5 +1,5 @@
 'use strict'
-// Express 5 sample app. Implements ../CONTRACT.md exactly; keep the three apps in step.
+// Express 4 sample app (Debian's node-express). Implements ../CONTRACT.md exactly; keep the three apps in step.
 
 const fs = require('node:fs')
 const http = require('node:http')
