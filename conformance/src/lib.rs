@@ -98,6 +98,7 @@
 
 pub mod apps;
 pub mod case;
+pub mod container;
 pub mod echo_app;
 pub mod emulator;
 mod error;

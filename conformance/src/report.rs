@@ -45,6 +45,9 @@ pub struct CaseResult {
     pub app: String,
     /// The architecture of the adapter binary.
     pub arch: String,
+    /// Where the adapter and the app ran: `process` (this machine) or `container` (the
+    /// app's Lambda container image).
+    pub host: String,
     /// The judgement.
     pub verdict: Verdict,
     /// Every failed expectation (or why the case could not run).
@@ -54,6 +57,15 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
+    /// `app/arch`, with `/container` for the container host.
+    pub fn target(&self) -> String {
+        if self.host == "process" {
+            format!("{}/{}", self.app, self.arch)
+        } else {
+            format!("{}/{}/{}", self.app, self.arch, self.host)
+        }
+    }
+
     /// The area (first id segment).
     pub fn area(&self) -> &str {
         self.id.split('/').next().unwrap_or("")
@@ -80,7 +92,7 @@ impl Report {
     /// Sets the run's wall time.
     pub fn finish(&mut self, elapsed: Duration) {
         self.elapsed_ms = elapsed.as_millis() as u64;
-        self.results.sort_by(|a, b| (&a.id, &a.app, &a.arch).cmp(&(&b.id, &b.app, &b.arch)));
+        self.results.sort_by(|a, b| (&a.id, &a.app, &a.arch, &a.host).cmp(&(&b.id, &b.app, &b.arch, &b.host)));
     }
 
     /// How many results have `verdict`.
@@ -97,7 +109,7 @@ impl Report {
     fn matrix(&self) -> BTreeMap<(String, String), [usize; 4]> {
         let mut rows: BTreeMap<(String, String), [usize; 4]> = BTreeMap::new();
         for r in &self.results {
-            let row = rows.entry((format!("{}/{}", r.app, r.arch), r.area().to_owned())).or_default();
+            let row = rows.entry((r.target(), r.area().to_owned())).or_default();
             row[r.verdict as usize] += 1;
         }
         rows
@@ -121,11 +133,10 @@ impl Report {
         for r in self.results.iter().filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::NonStrict)) {
             let _ = writeln!(
                 out,
-                "\n{} {} [{}/{}]: {}",
+                "\n{} {} [{}]: {}",
                 r.verdict.name().to_uppercase(),
                 r.id,
-                r.app,
-                r.arch,
+                r.target(),
                 r.description
             );
             for problem in &r.problems {
@@ -162,7 +173,7 @@ impl Report {
             self.elapsed_ms as f64 / 1000.0
         );
         for r in self.results.iter().filter(|r| r.verdict != Verdict::Pass) {
-            let _ = writeln!(out, "## {} `{}` ({}/{})\n\n{}\n", r.verdict.name(), r.id, r.app, r.arch, r.description);
+            let _ = writeln!(out, "## {} `{}` ({})\n\n{}\n", r.verdict.name(), r.id, r.target(), r.description);
             for p in &r.problems {
                 let _ = writeln!(out, "- {}", p.replace('|', "\\|"));
             }
@@ -171,11 +182,11 @@ impl Report {
         out
     }
 
-    /// JUnit XML: one test suite per app/arch, one test case per case.
+    /// JUnit XML: one test suite per app/arch (and host), one test case per case.
     pub fn to_junit(&self) -> String {
         let mut suites: BTreeMap<String, Vec<&CaseResult>> = BTreeMap::new();
         for r in &self.results {
-            suites.entry(format!("{}/{}", r.app, r.arch)).or_default().push(r);
+            suites.entry(r.target()).or_default().push(r);
         }
         let mut out =
             String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"lwa-conformance\">\n");
@@ -245,6 +256,7 @@ mod tests {
             description: "d <x>".into(),
             app: "echo".into(),
             arch: "x86_64".into(),
+            host: "process".into(),
             verdict,
             problems: if verdict == Verdict::Pass { vec![] } else { vec!["expected \"a\" & got b".into()] },
             duration_ms: 5,

@@ -11,6 +11,8 @@ use tokio::sync::Semaphore;
 
 use crate::apps::{AppHandle, AppKind, AppProcess};
 use crate::case::{check, Case, Observation, OutcomeKind, StreamSeen};
+use crate::container::host::{ContainerApp, Mounts};
+use crate::container::wire::CaseRequest;
 use crate::echo_app::{EchoOptions, Received};
 use crate::report::{CaseResult, Report, Verdict};
 use crate::{Emulator, EmulatorConfig, Invocation, Outcome};
@@ -35,6 +37,26 @@ impl Arch {
         match self {
             Arch::X86_64 => "x86_64",
             Arch::Aarch64 => "aarch64",
+        }
+    }
+}
+
+/// Where a case's adapter and app run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Host {
+    /// Processes on this machine (the app from `sample-apps/`).
+    Process,
+    /// The app's Lambda container image (`just images`) in a Lambda-like sandbox, started
+    /// with testcontainers; the adapter and the emulator run inside it.
+    Container,
+}
+
+impl Host {
+    /// The name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Host::Process => "process",
+            Host::Container => "container",
         }
     }
 }
@@ -138,13 +160,26 @@ pub struct Ran {
     pub normalised: Value,
 }
 
-/// The app a case runs against, with the shared process of a real app.
+/// The app a case runs against, with the shared process of a real app, or its container.
 #[derive(Debug, Clone, Copy)]
 pub struct AppRef<'a> {
     /// Which app.
     pub kind: AppKind,
-    /// The running process of a real app, shared by the cases.
+    /// The running process of a real app, shared by the cases (process host).
     pub shared: Option<&'a AppProcess>,
+    /// The app's container (container host): the case runs inside it.
+    pub container: Option<&'a ContainerApp>,
+}
+
+impl AppRef<'_> {
+    /// Where the case runs.
+    pub fn host(&self) -> Host {
+        if self.container.is_some() {
+            Host::Container
+        } else {
+            Host::Process
+        }
+    }
 }
 
 /// Why a case cannot run against a real app (it needs the echo app's extra behaviour).
@@ -177,6 +212,7 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
                 description,
                 app: app.kind.name().into(),
                 arch: target.arch.name().into(),
+                host: app.host().name().into(),
                 verdict: Verdict::Unimplemented,
                 problems: vec![why.to_owned()],
                 duration_ms: 0,
@@ -198,6 +234,7 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
         description,
         app: app.kind.name().into(),
         arch: target.arch.name().into(),
+        host: app.host().name().into(),
         verdict,
         problems,
         duration_ms: started.elapsed().as_millis() as u64,
@@ -205,7 +242,7 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
     Ran { result, normalised }
 }
 
-/// An adapter and the echo app under the emulator, for one case.
+/// An adapter and an app under the emulator, for one case.
 struct Stage {
     emulator: Emulator,
     app: AppHandle,
@@ -213,16 +250,13 @@ struct Stage {
 }
 
 async fn stage(
-    target: &Target,
-    app: AppRef<'_>,
-    paths: &Paths,
+    adapter: Vec<String>,
+    app: AppHandle,
     env: &[(String, String)],
-    options: EchoOptions,
     timeout: Duration,
 ) -> Result<Stage, String> {
-    let app = AppHandle::prepare(app.kind, app.shared, &paths.root, options).await?;
     let mut config = EmulatorConfig::new()
-        .extension("lambda-adapter", target.argv())
+        .extension("lambda-adapter", adapter)
         .timeout(timeout)
         .shutdown_grace(Duration::from_millis(500))
         .env("AWS_LWA_PORT", app.port().to_string())
@@ -241,6 +275,24 @@ async fn stage(
         }
     };
     Ok(Stage { emulator, app, init_error })
+}
+
+/// Runs one case's staging: `adapter` as an extension under a fresh emulator with `env`,
+/// in front of `app`, one `invocation`, then shutdown. Returns the observation and the
+/// emulator's log. The process host runs it here; the container host's agent runs it
+/// inside the app's container.
+pub async fn execute(
+    adapter: Vec<String>,
+    app: AppHandle,
+    env: &[(String, String)],
+    timeout: Duration,
+    invocation: Invocation,
+) -> Result<(Observation, String), String> {
+    let stage = stage(adapter, app, env, timeout).await?;
+    let seen = observe(&stage, invocation).await;
+    let logs = stage.emulator.log_text();
+    let _ = stage.emulator.shutdown().await;
+    Ok((seen, logs))
 }
 
 /// Invokes once and observes everything.
@@ -327,19 +379,21 @@ async fn run_case(
     paths: &Paths,
 ) -> Result<(Vec<String>, Value), String> {
     let event = case.event_bytes(&paths.events)?;
-    let options = EchoOptions {
-        start_delay: Duration::from_millis(case.app.start_delay_ms),
-        readiness_status: case.app.readiness_status(),
-    };
     let timeout = Duration::from_millis(case.invoke.timeout_ms.unwrap_or(5_000));
     let env: Vec<(String, String)> = case.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    let stage = stage(target, app, paths, &env, options, timeout).await?;
-    let seen = observe(&stage, invocation(event, Some(case))).await;
-    let problems = check(&case.expect, &seen);
-    let logs = if problems.is_empty() { String::new() } else { stage.emulator.log_text() };
-    let _ = stage.emulator.shutdown().await;
-    let mut problems = problems;
-    if !logs.is_empty() {
+    let (seen, logs) = match app.container {
+        Some(container) => container.run_case(&case_request(case, target, event)).await?,
+        None => {
+            let options = EchoOptions {
+                start_delay: Duration::from_millis(case.app.start_delay_ms),
+                readiness_status: case.app.readiness_status(),
+            };
+            let handle = AppHandle::prepare(app.kind, app.shared, &paths.root, options).await?;
+            execute(target.argv(), handle, &env, timeout, invocation(event, Some(case))).await?
+        }
+    };
+    let mut problems = check(&case.expect, &seen);
+    if !problems.is_empty() {
         let tail: Vec<&str> = logs.lines().rev().take(8).collect();
         problems.push(format!(
             "last adapter log lines:\n        {}",
@@ -349,12 +403,26 @@ async fn run_case(
     Ok((problems, normalise(&seen)))
 }
 
+/// What the container host's agent needs to run `case` with `target`'s adapter (as
+/// mounted in the container).
+fn case_request(case: &Case, target: &Target, event: Vec<u8>) -> CaseRequest {
+    let spec = &case.invoke;
+    CaseRequest {
+        adapter: crate::container::host::adapter_argv(target.arch),
+        env: case.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        timeout_ms: spec.timeout_ms.unwrap_or(5_000),
+        start_delay_ms: case.app.start_delay_ms,
+        payload: base64::engine::general_purpose::STANDARD.encode(event),
+        trace_id: Some(spec.trace_id.clone().unwrap_or_else(|| TRACE_ID.to_owned())),
+        tenant_id: spec.tenant_id.clone(),
+        client_context: spec.client_context.clone(),
+    }
+}
+
 async fn run_corpus(rel: &str, target: &Target, paths: &Paths) -> Result<(Vec<String>, Value), String> {
     let event = std::fs::read(paths.events.join(rel)).map_err(|e| format!("{rel}: {e}"))?;
-    let echo = AppRef { kind: AppKind::Echo, shared: None };
-    let stage = stage(target, echo, paths, &[], EchoOptions::default(), Duration::from_secs(5)).await?;
-    let seen = observe(&stage, invocation(event, None)).await;
-    let _ = stage.emulator.shutdown().await;
+    let echo = AppHandle::prepare(AppKind::Echo, None, &paths.root, EchoOptions::default()).await?;
+    let (seen, _) = execute(target.argv(), echo, &[], Duration::from_secs(5), invocation(event, None)).await?;
     let normalised = normalise(&seen);
     let snapshot = paths.snapshots.join(format!("suite__{}.snap", snapshot_name(&format!("corpus/{rel}"))));
     let problems = match read_snapshot(&snapshot) {
@@ -537,44 +605,86 @@ pub fn normalise(seen: &Observation) -> Value {
     })
 }
 
-/// Runs everything against every target and app, `jobs` at a time, calling `progress`
-/// after each case; then checks that real apps agree with the echo app.
+/// Where and how a run happens: apps, hosts, parallelism.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The apps cases run against.
+    pub apps: Vec<AppKind>,
+    /// The hosts (the container host runs the real apps only).
+    pub hosts: Vec<Host>,
+    /// The static `lwa-conformance` mounted into containers as their agent (container host).
+    pub container_tool: Option<PathBuf>,
+    /// Cases run at once.
+    pub jobs: usize,
+}
+
+impl Plan {
+    /// The built-in echo app on the process host (needs nothing installed).
+    pub fn echo(jobs: usize) -> Plan {
+        Plan { apps: vec![AppKind::Echo], hosts: vec![Host::Process], container_tool: None, jobs }
+    }
+}
+
+/// Runs everything against every target, app and host, `plan.jobs` at a time, calling
+/// `progress` after each case; then checks that real apps agree with the echo app and
+/// the container host with the process host.
 pub async fn run_all(
     runnables: Vec<Runnable>,
     targets: &[Target],
-    apps: &[AppKind],
+    plan: &Plan,
     paths: &Paths,
-    jobs: usize,
     progress: impl Fn(&Ran) + Send + Sync + 'static,
 ) -> Result<(Report, Vec<Ran>), String> {
     let started = Instant::now();
     let adapter =
         targets.iter().map(|t| format!("{} ({})", t.adapter.display(), t.arch.name())).collect::<Vec<_>>().join(", ");
+    let real: Vec<AppKind> = plan.apps.iter().copied().filter(|k| *k != AppKind::Echo).collect();
     let mut shared = std::collections::BTreeMap::new();
-    for &kind in apps.iter().filter(|k| **k != AppKind::Echo) {
-        shared.insert(
-            kind,
-            Arc::new(AppProcess::start(kind, &paths.root, Duration::ZERO, Duration::from_secs(60)).await?),
-        );
+    if plan.hosts.contains(&Host::Process) {
+        for &kind in &real {
+            shared.insert(
+                kind,
+                Arc::new(AppProcess::start(kind, &paths.root, Duration::ZERO, Duration::from_secs(60)).await?),
+            );
+        }
     }
-    let semaphore = Arc::new(Semaphore::new(jobs.max(1)));
+    let mut containers = std::collections::BTreeMap::new();
+    if plan.hosts.contains(&Host::Container) && !real.is_empty() {
+        let tool = plan.container_tool.clone().ok_or("the container host needs --container-tool")?;
+        let mounts = Mounts {
+            tool,
+            adapters: targets.iter().map(|t| (t.arch, t.adapter.clone())).collect(),
+            qemu: Some(PathBuf::from("/usr/bin/qemu-aarch64-static")),
+        }
+        .resolve()?;
+        for &kind in &real {
+            containers.insert(kind, Arc::new(ContainerApp::start(kind, &mounts).await?));
+        }
+    }
+    let semaphore = Arc::new(Semaphore::new(plan.jobs.max(1)));
     let progress = Arc::new(progress);
     let mut tasks = tokio::task::JoinSet::new();
-    for target in targets {
-        for &kind in apps {
-            // Corpus events check the translation against the echo app's snapshots; they do
-            // not apply to a real app.
-            for runnable in runnables.iter().filter(|r| kind == AppKind::Echo || matches!(r, Runnable::Case(_))) {
-                let (semaphore, progress) = (semaphore.clone(), progress.clone());
-                let (runnable, target, paths) = (runnable.clone(), target.clone(), paths.clone());
-                let process = shared.get(&kind).cloned();
-                tasks.spawn(async move {
-                    let _permit = semaphore.acquire_owned().await;
-                    let app = AppRef { kind, shared: process.as_deref() };
-                    let ran = run_one(&runnable, &target, app, &paths).await;
-                    progress(&ran);
-                    ran
-                });
+    for &host in &plan.hosts {
+        for target in targets {
+            for &kind in &plan.apps {
+                if host == Host::Container && kind == AppKind::Echo {
+                    continue; // the echo app runs in this process only
+                }
+                // Corpus events check the translation against the echo app's snapshots; they
+                // do not apply to a real app.
+                for runnable in runnables.iter().filter(|r| kind == AppKind::Echo || matches!(r, Runnable::Case(_))) {
+                    let (semaphore, progress) = (semaphore.clone(), progress.clone());
+                    let (runnable, target, paths) = (runnable.clone(), target.clone(), paths.clone());
+                    let process = if host == Host::Process { shared.get(&kind).cloned() } else { None };
+                    let container = if host == Host::Container { containers.get(&kind).cloned() } else { None };
+                    tasks.spawn(async move {
+                        let _permit = semaphore.acquire_owned().await;
+                        let app = AppRef { kind, shared: process.as_deref(), container: container.as_deref() };
+                        let ran = run_one(&runnable, &target, app, &paths).await;
+                        progress(&ran);
+                        ran
+                    });
+                }
             }
         }
     }
@@ -585,7 +695,9 @@ pub async fn run_all(
         }
     }
     drop(shared);
+    drop(containers);
     cross_check(&mut all);
+    cross_check_hosts(&mut all);
     let mut report = Report::new(adapter);
     report.results = all.iter().map(|r| r.result.clone()).collect();
     report.finish(started.elapsed());
@@ -626,7 +738,8 @@ fn comparable(kind: AppKind, normalised: &Value) -> Value {
 fn cross_check(all: &mut [Ran]) {
     let reference: std::collections::HashMap<(String, String), Value> = all
         .iter()
-        .filter(|r| r.result.app == AppKind::Echo.name() && !r.normalised.is_null())
+        .filter(|r| r.result.app == AppKind::Echo.name() && r.result.host == Host::Process.name())
+        .filter(|r| !r.normalised.is_null())
         .map(|r| ((r.result.id.clone(), r.result.arch.clone()), comparable(AppKind::Echo, &r.normalised)))
         .collect();
     for ran in all.iter_mut() {
@@ -639,6 +752,31 @@ fn cross_check(all: &mut [Ran]) {
         if !differences.is_empty() {
             ran.result.verdict = Verdict::Fail;
             ran.result.problems = differences.into_iter().map(|d| format!("differs from the echo app: {d}")).collect();
+        }
+    }
+}
+
+/// Host consistency: a case's normalised observation in an app's container must equal the
+/// same case's with the same app and architecture on the process host; a difference
+/// fails the container result (something depends on where the app runs: a writable root,
+/// root privileges, memory).
+fn cross_check_hosts(all: &mut [Ran]) {
+    let process: std::collections::HashMap<(String, String, String), Value> = all
+        .iter()
+        .filter(|r| r.result.host == Host::Process.name() && !r.normalised.is_null())
+        .map(|r| ((r.result.id.clone(), r.result.app.clone(), r.result.arch.clone()), r.normalised.clone()))
+        .collect();
+    for ran in all.iter_mut().filter(|r| r.result.host == Host::Container.name()) {
+        if ran.result.verdict != Verdict::Pass || ran.normalised.is_null() {
+            continue;
+        }
+        let key = (ran.result.id.clone(), ran.result.app.clone(), ran.result.arch.clone());
+        let Some(expected) = process.get(&key) else { continue };
+        let differences = compare(expected, &ran.normalised);
+        if !differences.is_empty() {
+            ran.result.verdict = Verdict::Fail;
+            ran.result.problems =
+                differences.into_iter().map(|d| format!("differs from the process host: {d}")).collect();
         }
     }
 }

@@ -7,7 +7,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use lwa_conformance::apps::AppKind;
 use lwa_conformance::report::Verdict;
 use lwa_conformance::runner::{self, Arch, Paths, Target};
 
@@ -56,7 +55,7 @@ async fn a_cookie_dropping_adapter_fails_exactly_the_cookie_cases() {
     assert!(expected.len() >= 4, "the corpus has cookie events to catch the fault with");
 
     let target = Target { adapter: faulty_adapter(), arch: Arch::X86_64 };
-    let (report, _) = runner::run_all(runnables, &[target], &[AppKind::Echo], &paths, 4, |_| {}).await.unwrap();
+    let (report, _) = runner::run_all(runnables, &[target], &runner::Plan::echo(4), &paths, |_| {}).await.unwrap();
     let failed: BTreeSet<String> =
         report.results.iter().filter(|r| r.verdict == Verdict::Fail).map(|r| r.id.clone()).collect();
     assert_eq!(failed, expected, "{}", report.to_text());

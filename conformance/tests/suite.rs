@@ -9,7 +9,6 @@
 
 use std::path::{Path, PathBuf};
 
-use lwa_conformance::apps::AppKind;
 use lwa_conformance::report::Verdict;
 use lwa_conformance::runner::{self, Arch, Paths, Runnable, Target};
 
@@ -36,7 +35,7 @@ async fn reference_adapter_passes_every_case() {
     let cases = runnables.iter().filter(|r| matches!(r, Runnable::Case(_))).count();
     assert!(cases >= 100 && runnables.len() >= cases + 250, "cases and corpus events are discovered");
     let target = Target { adapter: reference_adapter(), arch: Arch::X86_64 };
-    let (report, ran) = runner::run_all(runnables, &[target], &[AppKind::Echo], &paths, 4, |_| {}).await.unwrap();
+    let (report, ran) = runner::run_all(runnables, &[target], &runner::Plan::echo(4), &paths, |_| {}).await.unwrap();
 
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots"));

@@ -1,5 +1,6 @@
 //! Command-line interface (binary only; uses anyhow).
 
+mod container;
 mod emulate;
 mod run;
 mod serve;
@@ -45,6 +46,21 @@ enum Command {
     /// Example:
     ///   lwa-conformance serve --trigger http-api --port 3000 --adapter ./lambda-adapter -- node app.js
     Serve(serve::ServeArgs),
+    /// The entrypoint wrapper of a Lambda container image, as AWS's Runtime Interface
+    /// Emulator is: starts /opt/extensions/* and the image's command under the Runtime and
+    /// Extensions APIs, and takes invocations over HTTP.
+    ///
+    /// `POST /2015-03-31/functions/function/invocations` invokes with the request body as the
+    /// event and answers what Lambda's Invoke API would (an error document with
+    /// `X-Amz-Function-Error: Unhandled` when the invocation fails); `POST /lwa/v1/invoke`
+    /// answers the whole outcome as JSON (streamed chunks with their timings). With
+    /// --cases it is the conformance suite's agent instead (`run --host container`).
+    /// Environment variables of the container reach the function.
+    ///
+    /// Example (Dockerfile):
+    ///   ENTRYPOINT ["/opt/lwa/lwa-conformance", "container", "--"]
+    ///   CMD ["/var/task/run.sh"]
+    Container(container::ContainerArgs),
     /// Judge an adapter binary: every case of fixtures/cases and every corpus event of
     /// fixtures/events, with a verdict per case (pass, fail, non-strict, unimplemented),
     /// a matrix on the terminal and reports in target/conformance/ (JSON, JUnit XML,
@@ -146,5 +162,6 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Emulate(args) => emulate::run(args).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Run(args) => run::run(args).await,
+        Command::Container(args) => container::run(args).await,
     }
 }

@@ -9,9 +9,10 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use lwa_conformance::apps::AppKind;
 use lwa_conformance::report::Verdict;
-use lwa_conformance::runner::{self, Arch, Paths, Target};
+use lwa_conformance::runner::{self, Arch, Host, Paths, Plan, Target};
 
 const AARCH64_DEFAULT: &str = "target/aarch64-unknown-linux-musl/release/lambda-adapter";
+const CONTAINER_TOOL_DEFAULT: &str = "target/x86_64-unknown-linux-musl/tool/lwa-conformance";
 
 /// Arguments of `run`.
 #[derive(Debug, Args)]
@@ -31,6 +32,15 @@ pub(crate) struct RunArgs {
     /// target/aarch64-unknown-linux-musl/release/lambda-adapter).
     #[arg(long, value_name = "PATH")]
     adapter_aarch64: Option<PathBuf>,
+    /// Where the adapter and the app run: process (this machine), container (each sample
+    /// app's Lambda container image from `just images`, in a Lambda-like sandbox, with
+    /// testcontainers; the echo app and corpus events stay on the process host), or all.
+    #[arg(long, value_enum, default_value = "process")]
+    host: HostChoice,
+    /// The static lwa-conformance mounted into the containers as their agent (default:
+    /// target/x86_64-unknown-linux-musl/tool/lwa-conformance).
+    #[arg(long, value_name = "PATH")]
+    container_tool: Option<PathBuf>,
     /// Only cases whose id matches this glob (e.g. 'request/*' or 'corpus/alb/*').
     #[arg(long, value_name = "GLOB")]
     filter: Option<String>,
@@ -51,6 +61,13 @@ enum AppChoice {
     Express,
     Flask,
     Spring,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum HostChoice {
+    Process,
+    Container,
     All,
 }
 
@@ -117,9 +134,36 @@ pub(crate) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let runnables = runner::discover(&paths, filter.as_ref())?;
     anyhow::ensure!(!runnables.is_empty(), "no case matches the filter");
+    let hosts = match args.host {
+        HostChoice::Process => vec![Host::Process],
+        HostChoice::Container => vec![Host::Container],
+        HostChoice::All => vec![Host::Process, Host::Container],
+    };
     let cases = runnables.iter().filter(|r| matches!(r, runner::Runnable::Case(_))).count();
-    let per_target = runnables.len() + cases * apps.iter().filter(|a| **a != AppKind::Echo).count();
-    let per_target = if apps.contains(&AppKind::Echo) { per_target } else { cases * apps.len() };
+    let real = apps.iter().filter(|a| **a != AppKind::Echo).count();
+    let mut per_target = 0;
+    if hosts.contains(&Host::Process) {
+        per_target += cases * real;
+        if apps.contains(&AppKind::Echo) {
+            per_target += runnables.len();
+        }
+    }
+    if hosts.contains(&Host::Container) {
+        per_target += cases * real;
+    }
+    let container_tool = if hosts.contains(&Host::Container) {
+        let tool = args.container_tool.unwrap_or_else(|| root.join(CONTAINER_TOOL_DEFAULT));
+        anyhow::ensure!(
+            tool.is_file(),
+            "no in-container lwa-conformance at {} (build it: cargo build --release --target \
+             x86_64-unknown-linux-musl -p lwa-conformance)",
+            tool.display()
+        );
+        Some(tool)
+    } else {
+        None
+    };
+    let plan = Plan { apps, hosts, container_tool, jobs: args.jobs };
     let bar = ProgressBar::new((per_target * targets.len()) as u64);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}")
@@ -127,9 +171,9 @@ pub(crate) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     let progress_bar = bar.clone();
-    let (report, _) = runner::run_all(runnables, &targets, &apps, &paths, args.jobs, move |ran| {
+    let (report, _) = runner::run_all(runnables, &targets, &plan, &paths, move |ran| {
         if ran.result.verdict == Verdict::Fail {
-            progress_bar.println(format!("FAIL {} [{}/{}]", ran.result.id, ran.result.app, ran.result.arch));
+            progress_bar.println(format!("FAIL {} [{}]", ran.result.id, ran.result.target()));
         }
         progress_bar.set_message(ran.result.id.clone());
         progress_bar.inc(1);

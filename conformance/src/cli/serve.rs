@@ -22,9 +22,13 @@ pub(crate) struct ServeArgs {
     /// sets AWS_LWA_INVOKE_MODE=response_stream unless given with --env.
     #[arg(long)]
     stream: bool,
-    /// HTTP port on 127.0.0.1.
+    /// HTTP port.
     #[arg(long, default_value_t = 3000)]
     port: u16,
+    /// The address to listen on: 127.0.0.1, or 0.0.0.0 inside a container whose port is
+    /// published.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
     /// The adapter binary, started as an extension named after its file. Default: the
     /// reference adapter built beside this binary (target/<profile>/lambda-adapter), unless
     /// --extension or --extensions-dir name the extensions; `--adapter none` runs without one.
@@ -66,9 +70,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if args.stream && config.env_value("AWS_LWA_INVOKE_MODE").is_none() {
         config = config.env("AWS_LWA_INVOKE_MODE", "response_stream");
     }
-    let listener = TcpListener::bind(("127.0.0.1", args.port))
+    let listener = TcpListener::bind((args.host, args.port))
         .await
-        .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
+        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
     let emulator = Arc::new(Emulator::start(config).await.context("starting the emulator")?);
     if let Some(Err(failure)) = emulator.init_result() {
         eprintln!("[emulator] init failed: {}: {}", failure.error_type, failure.message);
@@ -77,7 +81,8 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     front.stream = args.stream;
     front.context.region = emulator.config().function.region.clone();
     eprintln!(
-        "[emulator] {trigger} front door on http://127.0.0.1:{} (Runtime API {})",
+        "[emulator] {trigger} front door on http://{}:{} (Runtime API {})",
+        args.host,
         args.port,
         emulator.runtime_api()
     );
