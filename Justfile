@@ -5,10 +5,14 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 x86 := "target/x86_64-unknown-linux-musl/release/lambda-adapter"
 arm := "target/aarch64-unknown-linux-musl/release/lambda-adapter"
 
-# The main job: the whole conformance matrix against the reference adapter
-# (echo, Express, Flask and Spring apps, x86_64 and aarch64). Reports in target/conformance/.
-conformance *ARGS: setup build build-release zip-package
-    cargo run --quiet -p lwa-conformance -- run --app all --arch all --adapter {{x86}} --adapter-aarch64 {{arm}} {{ARGS}}
+tool := "target/x86_64-unknown-linux-musl/tool/lwa-conformance"
+
+# Echo, Express, Flask and Spring apps, x86_64 and aarch64, on this machine and inside each app's
+# Lambda container image, then docker-compose.yml for real. Reports in target/conformance/.
+# The main job: the whole conformance matrix against the reference adapter.
+conformance *ARGS: setup build build-release zip-package images
+    cargo run --quiet -p lwa-conformance -- run --app all --arch all --host all --adapter {{x86}} --adapter-aarch64 {{arm}} --container-tool {{tool}} {{ARGS}}
+    scripts/compose-check.sh
 
 # The suite against the built-in echo app only: needs nothing installed.
 conformance-quick *ARGS: build
@@ -24,6 +28,15 @@ setup:
     scripts/setup-cross.sh
     scripts/setup-sample-apps.sh all
 
+# Also builds the static lwa-conformance that containers mount as their emulator; --check runs each image sandboxed.
+# The sample apps as Lambda container images from Debian packages, no registry (idempotent, cached by content).
+images *ARGS: build-release build-tool
+    scripts/images.sh {{ARGS}}
+
+# docker-compose.yml for real: up, a request through the HTTP API front door, down.
+compose-check: images
+    scripts/compose-check.sh
+
 # Debug builds of every binary.
 build:
     cargo build --workspace --locked
@@ -34,6 +47,11 @@ build-release:
     cargo build --release --locked -p lambda-web-adapter --target x86_64-unknown-linux-musl
     cargo build --release --locked -p lambda-web-adapter --target aarch64-unknown-linux-musl
     @ls -l {{x86}} {{arm}} | awk '{ printf "%-60s %8.2f MB\n", $9, $5 / 1048576 }'
+
+# The static lwa-conformance mounted into containers (the in-container emulator, the suite's agent).
+build-tool:
+    scripts/setup-cross.sh
+    cargo build --profile tool --locked -p lwa-conformance --target x86_64-unknown-linux-musl
 
 # The Lambda layer for zip packages: target/layer/lambda-adapter-<arch>.zip with
 # extensions/lambda-adapter and the exec wrapper bootstrap (ARCH: x86_64, aarch64 or all).
@@ -49,6 +67,11 @@ zip-package: setup build-release
 # the harness. Table here; target/bench/report.json and summary.md. Put the baseline first.
 bench *ARGS:
     scripts/bench.sh {{ARGS}}
+
+# Image start to the first answered invocation, per sample app's image; target/bench/containers.md.
+# Cold start inside a container: the reference adapter vs LWA 1.0 (or NAME=PATH ...).
+bench-containers *ARGS: images
+    scripts/bench-containers.sh {{ARGS}}
 
 # Criterion micro-benchmarks of the pure translation (a few minutes; target/criterion/).
 bench-micro *ARGS:
