@@ -1,6 +1,6 @@
 //! Event decoding and request building per source: `lambda_web_adapter::event::translate`
 //! on real corpus events, then on the same events with bodies from 0 B to 6 MB (text and
-//! base64), with byte throughput over the event's size.
+//! base64), and on events with many headers, with byte throughput over the event's size.
 //!
 //! Run with `cargo bench -p lwa-benches --bench translate`.
 
@@ -10,6 +10,7 @@ use std::time::Duration;
 use criterion::{criterion_main, BenchmarkId, Criterion, Throughput};
 use lambda_web_adapter::event::translate;
 use lwa_benches::inputs::{bench_config, bench_context, size_label, Body, EventSource, BODY_SIZES};
+use serde_json::Value;
 
 /// Short runs: the whole suite must stay within a few minutes.
 fn settings() -> Criterion {
@@ -68,12 +69,40 @@ fn base64_bodies(c: &mut Criterion) {
     group.finish();
 }
 
+/// REST (v1) events with many headers in both `headers` and `multiValueHeaders`, which
+/// the adapter merges (issue 14: the merge was quadratic; an ~840 KB event took seconds).
+fn many_headers(c: &mut Criterion) {
+    let config = bench_config();
+    let ctx = bench_context();
+    let mut group = c.benchmark_group("translate/many-headers");
+    for count in [100, 1_000, 4_000] {
+        let event = v1_with_headers(count);
+        group.throughput(Throughput::Bytes(event.len() as u64));
+        group.bench_with_input(BenchmarkId::new(EventSource::ApiGatewayV1.name(), count), &event, |b, event| {
+            b.iter(|| translate(black_box(event), &ctx, &config).expect("the bench event translates"))
+        });
+    }
+    group.finish();
+}
+
+/// The REST (v1) corpus event with `count` more headers, in both header maps.
+fn v1_with_headers(count: usize) -> Vec<u8> {
+    let mut event: Value = serde_json::from_str(EventSource::ApiGatewayV1.template()).expect("the template is JSON");
+    for i in 0..count {
+        let (name, value) = (format!("x-bench-{i:05}"), format!("value-{i:05}"));
+        event["headers"][&name] = Value::String(value.clone());
+        event["multiValueHeaders"][&name] = Value::Array(vec![Value::String(value)]);
+    }
+    serde_json::to_vec(&event).expect("a Value serialises")
+}
+
 /// Every group of this file, with the short settings.
 fn benches() {
     let mut c = settings().configure_from_args();
     corpus_events(&mut c);
     text_bodies(&mut c);
     base64_bodies(&mut c);
+    many_headers(&mut c);
 }
 
 criterion_main!(benches);

@@ -1,5 +1,8 @@
 //! Request headers: validation, hop-by-hop removal, anti-spoofing and context headers.
 
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, HOST};
 use http::{HeaderMap, Method};
@@ -22,17 +25,41 @@ pub(crate) const HOP_BY_HOP: [&str; 8] = [
 
 /// `multiValueHeaders` (every value) plus any name only `headers` has; or `headers` alone
 /// when there are no multi-value headers (REST and ALB events).
+///
+/// Linear: the multi-value names go into a set (compared without ASCII case) once, and
+/// each `headers` name is looked up in it. Comparing every name with every entry made an
+/// ~840 KB event cost seconds of CPU (issue 14).
 pub(crate) fn merge<N: AsRef<str>, V>(single: Vec<(N, V)>, multi: Option<Vec<(N, V)>>) -> Vec<(N, V)> {
-    match multi {
-        Some(mut multi) => {
-            let extra: Vec<_> = single
-                .into_iter()
-                .filter(|(name, _)| !multi.iter().any(|(m, _)| m.as_ref().eq_ignore_ascii_case(name.as_ref())))
-                .collect();
-            multi.extend(extra);
-            multi
+    let Some(mut multi) = multi else { return single };
+    if single.is_empty() {
+        return multi;
+    }
+    let extra: Vec<_> = {
+        let names: HashSet<Folded<'_>> = multi.iter().map(|(name, _)| Folded(name.as_ref())).collect();
+        single.into_iter().filter(|(name, _)| !names.contains(&Folded(name.as_ref()))).collect()
+    };
+    multi.extend(extra);
+    multi
+}
+
+/// A header name that hashes and compares without ASCII case.
+struct Folded<'a>(&'a str);
+
+impl PartialEq for Folded<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for Folded<'_> {}
+
+impl Hash for Folded<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for byte in self.0.bytes() {
+            state.write_u8(byte.to_ascii_lowercase());
         }
-        None => single,
+        // A terminator, as `str`'s own hash has, so "ab"+"c" and "a"+"bc" differ in tuples.
+        state.write_u8(0xff);
     }
 }
 
@@ -112,5 +139,69 @@ pub(crate) fn insert_invoke_context(
     }
     if let Some(value) = ctx.trace_id.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
         map.insert("x-amzn-trace-id", value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    /// A header name that counts how often the merge looks at it.
+    struct Counted<'a> {
+        name: String,
+        looks: &'a Cell<usize>,
+    }
+
+    impl AsRef<str> for Counted<'_> {
+        fn as_ref(&self) -> &str {
+            self.looks.set(self.looks.get() + 1);
+            &self.name
+        }
+    }
+
+    /// Regression (issue 14): the merge compared every `headers` name with every
+    /// `multiValueHeaders` entry, so an ~840 KB event took seconds of CPU. It must look at
+    /// each name a bounded number of times (counted, not timed: speed is for the benches).
+    #[test]
+    fn header_merge_looks_at_each_name_a_bounded_number_of_times() {
+        let looks = Cell::new(0);
+        let n = 2_000;
+        let named = |prefix: &str, i: usize| Counted { name: format!("{prefix}-{i}"), looks: &looks };
+        let single: Vec<_> = (0..n).map(|i| (named("X-Single", i), ())).collect();
+        let multi: Vec<_> = (0..n).map(|i| (named("x-multi", i), ())).collect();
+        let merged = merge(single, Some(multi));
+        assert_eq!(merged.len(), 2 * n);
+        assert!(looks.get() <= 4 * 2 * n, "{} looks at {} names", looks.get(), 2 * n);
+    }
+
+    /// Regression (issue 14): the linear merge keeps the result of the quadratic one on a
+    /// large event: every multi-value pair in order, then the names only `headers` has, in
+    /// order, names compared without case.
+    #[test]
+    fn header_merge_of_20000_headers_keeps_multi_values_and_adds_names_only_in_headers() {
+        let n = 20_000;
+        // `headers` holds every name (upper case), `multiValueHeaders` the even ones (two
+        // values each): the odd names must be added, the even ones not repeated.
+        let single: Vec<(String, String)> = (0..n).map(|i| (format!("X-H-{i}"), format!("s{i}"))).collect();
+        let multi: Vec<(String, String)> = (0..n)
+            .step_by(2)
+            .flat_map(|i| [(format!("x-h-{i}"), format!("a{i}")), (format!("x-h-{i}"), format!("b{i}"))])
+            .collect();
+        let merged = merge(single, Some(multi.clone()));
+        assert_eq!(merged.len(), n + n / 2);
+        assert_eq!(merged[..n], multi[..]);
+        let added: Vec<(String, String)> = (1..n).step_by(2).map(|i| (format!("X-H-{i}"), format!("s{i}"))).collect();
+        assert_eq!(merged[n..], added[..]);
+    }
+
+    #[test]
+    fn header_merge_without_multi_value_headers_is_the_single_map() {
+        let single = vec![("a", "1"), ("A", "2")];
+        assert_eq!(merge(single.clone(), None), single);
+        assert_eq!(
+            merge(vec![("Host", "x"), ("only", "y")], Some(vec![("host", "z")])),
+            vec![("host", "z"), ("only", "y")]
+        );
     }
 }
