@@ -447,3 +447,29 @@ async fn app_closing_mid_body_is_a_connection_error() {
         assert_eq!(body["errorType"], "Adapter.AppConnectionError");
     }
 }
+
+/// Regression (issue 14): an event with more header names than `http::HeaderMap` holds
+/// panicked the adapter (`append`: "size overflows MAX_SIZE"); with `panic = "abort"`
+/// the process died and nothing reached `/error`. It is a 431 answer, and the adapter
+/// serves the next event.
+#[tokio::test]
+async fn event_with_30000_header_names_is_a_431_and_the_next_event_is_served() {
+    let app = echo_app().await;
+    let headers: serde_json::Map<String, Value> = (0..30_000).map(|i| (format!("x-h-{i}"), json!("v"))).collect();
+    let many = json!({
+        "version": "2.0", "rawPath": "/echo", "rawQueryString": "", "headers": headers,
+        "requestContext": {"http": {"method": "GET"}}, "isBase64Encoded": false
+    });
+    let runtime = runtime_api(vec![
+        ("many-headers".into(), many.to_string().into_bytes(), vec![]),
+        ("after".into(), v2_event("/echo/after", ""), vec![]),
+    ])
+    .await;
+    let _adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &port_of(&app))]);
+    let out = results(&runtime, 2).await;
+    let by_id = |id: &str| out.iter().find(|(_, rid, _)| rid == id).unwrap_or_else(|| panic!("no {id}: {out:?}"));
+    let (kind, _, body) = by_id("many-headers");
+    assert_eq!(kind, "response");
+    assert_eq!(body["statusCode"], 431);
+    assert_eq!(by_id("after").0, "response", "the adapter keeps serving");
+}

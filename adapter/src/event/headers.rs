@@ -23,6 +23,54 @@ pub(crate) const HOP_BY_HOP: [&str; 8] = [
     "proxy-authenticate",
 ];
 
+/// The most header fields (names with their values, `cookie` included) an event may carry.
+///
+/// The front doors bound headers by bytes, not by count: API Gateway (REST and HTTP APIs)
+/// allows 10,240 bytes for the request line and header values together, ALB 64 KB for
+/// the whole header block (16 KB for one header line). 64 KB of the shortest lines
+/// (`a:` and CRLF, 4 bytes) is 16,384 fields: no request through a front door has more.
+/// It is also well below what one `http::HeaderMap` holds (24,576 names; past that
+/// `append` panics), with room left for the adapter's own headers.
+pub const MAX_HEADER_COUNT: usize = 16_384;
+
+/// The most bytes of header names and values (`cookie` included) an event may carry:
+/// twice ALB's 64 KB header block, the largest front door limit (API Gateway allows
+/// 10,240 bytes), leaving room for the headers the front door adds itself.
+pub const MAX_HEADER_BYTES: usize = 128 * 1024;
+
+/// Headers the adapter will not pass on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HeaderError {
+    /// Over [`MAX_HEADER_COUNT`] or [`MAX_HEADER_BYTES`], or a header map that cannot take
+    /// another name (http's own limit, unreachable below the caps but never a panic).
+    TooLarge(String),
+}
+
+impl HeaderError {
+    pub(crate) fn full(_: http::header::MaxSizeReached) -> Self {
+        HeaderError::TooLarge("the request has more header names than a header map can hold".to_owned())
+    }
+}
+
+/// Refuses an event's headers when they exceed [`MAX_HEADER_COUNT`] or [`MAX_HEADER_BYTES`]
+/// (v2 `cookies` count as the one `cookie` header they become).
+pub(crate) fn check_limits(headers: &[(&str, &str)], cookies: &[&str]) -> Result<(), HeaderError> {
+    let count = headers.len() + usize::from(!cookies.is_empty());
+    let bytes = headers.iter().map(|(name, value)| name.len() + value.len()).sum::<usize>()
+        + if cookies.is_empty() { 0 } else { "cookie".len() + cookies.iter().map(|c| c.len() + 2).sum::<usize>() };
+    if count > MAX_HEADER_COUNT {
+        return Err(HeaderError::TooLarge(format!(
+            "the request has {count} header fields, more than the {MAX_HEADER_COUNT} the adapter accepts"
+        )));
+    }
+    if bytes > MAX_HEADER_BYTES {
+        return Err(HeaderError::TooLarge(format!(
+            "the request has {bytes} bytes of header names and values, more than the {MAX_HEADER_BYTES} the adapter accepts"
+        )));
+    }
+    Ok(())
+}
+
 /// `multiValueHeaders` (every value) plus any name only `headers` has; or `headers` alone
 /// when there are no multi-value headers (REST and ALB events).
 ///
@@ -64,7 +112,11 @@ impl Hash for Folded<'_> {
 }
 
 /// A header map from event pairs; a pair that is not valid HTTP is dropped with a warning.
-pub(crate) fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>, warnings: &mut Vec<String>) -> HeaderMap {
+/// Fallible insertion only: no input reaches the panic of `HeaderMap::append`.
+pub(crate) fn from_pairs<'a>(
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+    warnings: &mut Vec<String>,
+) -> Result<HeaderMap, HeaderError> {
     let mut map = HeaderMap::new();
     for (name, value) in pairs {
         let Ok(header) = HeaderName::from_bytes(name.as_bytes()) else {
@@ -75,14 +127,19 @@ pub(crate) fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>, wa
             warnings.push(format!("header {header} has a value that is not valid in HTTP; dropped"));
             continue;
         };
-        map.append(header, value);
+        map.try_append(header, value).map_err(HeaderError::full)?;
     }
-    map
+    Ok(map)
 }
 
 /// Removes what the client may not decide (hop-by-hop headers, a stale content-length,
 /// spoofed context headers, an invalid host) and sets the body's real length.
-pub(crate) fn prepare_for_app(map: &mut HeaderMap, body: &Bytes, method: &Method, warnings: &mut Vec<String>) {
+pub(crate) fn prepare_for_app(
+    map: &mut HeaderMap,
+    body: &Bytes,
+    method: &Method,
+    warnings: &mut Vec<String>,
+) -> Result<(), HeaderError> {
     for name in HOP_BY_HOP {
         map.remove(name);
     }
@@ -94,7 +151,7 @@ pub(crate) fn prepare_for_app(map: &mut HeaderMap, body: &Bytes, method: &Method
         }
     }
     if !body.is_empty() || matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
-        map.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+        map.try_insert(CONTENT_LENGTH, HeaderValue::from(body.len())).map_err(HeaderError::full)?;
     }
     let hosts: Vec<_> = map.get_all(HOST).iter().cloned().collect();
     if let Some(host) = hosts.first() {
@@ -105,23 +162,31 @@ pub(crate) fn prepare_for_app(map: &mut HeaderMap, body: &Bytes, method: &Method
             map.remove(HOST);
         }
     }
+    Ok(())
 }
 
 /// Moves the configured header's value to `authorization`.
-pub(crate) fn apply_authorization_source(map: &mut HeaderMap, source: Option<&HeaderName>) {
+pub(crate) fn apply_authorization_source(map: &mut HeaderMap, source: Option<&HeaderName>) -> Result<(), HeaderError> {
     if let Some(value) = source.and_then(|name| map.remove(name)) {
-        map.insert(AUTHORIZATION, value);
+        map.try_insert(AUTHORIZATION, value).map_err(HeaderError::full)?;
     }
+    Ok(())
 }
 
 /// Inserts a JSON header value, or warns when it cannot be one.
-pub(crate) fn insert_json(map: &mut HeaderMap, name: &'static str, json: &str, warnings: &mut Vec<String>) {
+pub(crate) fn insert_json(
+    map: &mut HeaderMap,
+    name: &'static str,
+    json: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(), HeaderError> {
     match HeaderValue::from_str(json) {
         Ok(value) => {
-            map.insert(name, value);
+            map.try_insert(name, value).map_err(HeaderError::full)?;
         }
         Err(_) => warnings.push(format!("{name} is not a valid header value; not sent")),
     }
+    Ok(())
 }
 
 /// `x-amzn-lambda-context`, `x-amz-tenant-id` and this invocation's `x-amzn-trace-id`.
@@ -130,16 +195,17 @@ pub(crate) fn insert_invoke_context(
     ctx: &InvokeContext,
     function: &FunctionInfo,
     warnings: &mut Vec<String>,
-) {
+) -> Result<(), HeaderError> {
     let (json, context_warnings) = ctx.lambda_context_json(function);
     warnings.extend(context_warnings);
-    insert_json(map, "x-amzn-lambda-context", &json, warnings);
+    insert_json(map, "x-amzn-lambda-context", &json, warnings)?;
     if let Some(value) = ctx.tenant_id.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
-        map.insert("x-amz-tenant-id", value);
+        map.try_insert("x-amz-tenant-id", value).map_err(HeaderError::full)?;
     }
     if let Some(value) = ctx.trace_id.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
-        map.insert("x-amzn-trace-id", value);
+        map.try_insert("x-amzn-trace-id", value).map_err(HeaderError::full)?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

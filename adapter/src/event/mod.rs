@@ -24,6 +24,7 @@ use crate::config::Config;
 use crate::context::InvokeContext;
 use fields::Obj;
 pub(crate) use headers::HOP_BY_HOP;
+pub use headers::{MAX_HEADER_BYTES, MAX_HEADER_COUNT};
 
 /// Where an event came from; decides how the request is read and the response written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -98,7 +99,7 @@ pub enum Translation {
     Reject {
         /// How to write the answer.
         shape: ResponseShape,
-        /// The status (400).
+        /// The status (400, or 431 when the headers are over the adapter's limits).
         status: http::StatusCode,
         /// What was wrong.
         message: String,
@@ -247,11 +248,29 @@ fn build(
     // would. Here, where both event paths meet, so neither escapes it.
     #[cfg(feature = "fault-drop-cookies")]
     let event = HttpEvent { cookies: Vec::new(), ..event };
-    let mut headers = headers::from_pairs(event.headers.iter().copied(), &mut warnings);
+    let refused = |shape: ResponseShape, err: headers::HeaderError, warnings: Vec<String>| match err {
+        headers::HeaderError::TooLarge(message) => {
+            Translation::Reject { shape, status: http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, message, warnings }
+        }
+    };
+    // Before any header map is built: more headers than a front door delivers are refused
+    // (and a map past http's capacity would panic).
+    let checked = headers::check_limits(&event.headers, &event.cookies)
+        .and_then(|()| headers::from_pairs(event.headers.iter().copied(), &mut warnings));
+    let mut headers = match checked {
+        Ok(headers) => headers,
+        Err(err) => {
+            let shape = ResponseShape { source, multi_value: event.multi_value, accept_encoding: None };
+            return refused(shape, err, warnings);
+        }
+    };
     if !event.cookies.is_empty() {
         match HeaderValue::from_str(&event.cookies.join("; ")) {
             Ok(cookie) => {
-                headers.insert(http::header::COOKIE, cookie);
+                if let Err(full) = headers.try_insert(http::header::COOKIE, cookie) {
+                    let shape = ResponseShape { source, multi_value: event.multi_value, accept_encoding: None };
+                    return refused(shape, headers::HeaderError::full(full), warnings);
+                }
             }
             Err(_) => warnings.push("cookies are not a valid header value; dropped".to_owned()),
         }
@@ -292,12 +311,16 @@ fn build(
         target.push_str(&uri::sanitize_query(&event.query));
     }
 
-    headers::prepare_for_app(&mut headers, &body, &method, &mut warnings);
-    headers::apply_authorization_source(&mut headers, config.authorization_source.as_ref());
-    if let Some(context) = &event.request_context {
-        headers::insert_json(&mut headers, "x-amzn-request-context", context, &mut warnings);
+    let finished = headers::prepare_for_app(&mut headers, &body, &method, &mut warnings)
+        .and_then(|()| headers::apply_authorization_source(&mut headers, config.authorization_source.as_ref()))
+        .and_then(|()| match &event.request_context {
+            Some(context) => headers::insert_json(&mut headers, "x-amzn-request-context", context, &mut warnings),
+            None => Ok(()),
+        })
+        .and_then(|()| headers::insert_invoke_context(&mut headers, ctx, &config.function, &mut warnings));
+    if let Err(err) = finished {
+        return refused(shape, err, warnings);
     }
-    headers::insert_invoke_context(&mut headers, ctx, &config.function, &mut warnings);
 
     let mut request = http::Request::new(body);
     *request.method_mut() = method;
@@ -340,6 +363,83 @@ mod tests {
             ),
             Ok(Translation::Reject { shape, status, message, .. }) => format!("{shape:?} {status} {message}"),
             Err(err) => err.to_string(),
+        }
+    }
+
+    /// An event of each HTTP source whose headers are `headers` (name, value); with
+    /// `odd`, one more header whose value is a number, which the fast path refuses, so the
+    /// `Value`-based readers take the event.
+    fn events_with_headers(headers: &[(String, String)], odd: bool) -> Vec<(&'static str, Vec<u8>)> {
+        let mut single = serde_json::Map::new();
+        let mut multi = serde_json::Map::new();
+        for (name, value) in headers {
+            single.insert(name.clone(), Value::String(value.clone()));
+            multi.insert(name.clone(), serde_json::json!([value]));
+        }
+        if odd {
+            single.insert("x-odd".into(), serde_json::json!(1));
+            multi.insert("x-odd".into(), serde_json::json!(1));
+        }
+        let v2 = serde_json::json!({
+            "version": "2.0", "rawPath": "/", "rawQueryString": "", "headers": single,
+            "requestContext": {"http": {"method": "GET"}, "domainName": "x.execute-api.us-east-1.amazonaws.com"}
+        });
+        let v1 = serde_json::json!({
+            "httpMethod": "GET", "path": "/", "headers": single, "multiValueHeaders": multi,
+            "requestContext": {"resourcePath": "/", "stage": "prod"}
+        });
+        let alb = serde_json::json!({
+            "httpMethod": "GET", "path": "/", "multiValueHeaders": multi,
+            "requestContext": {"elb": {"targetGroupArn": "arn"}}
+        });
+        [("v2", v2), ("v1", v1), ("alb", alb)].into_iter().map(|(name, e)| (name, e.to_string().into_bytes())).collect()
+    }
+
+    fn assert_refused_431(headers: &[(String, String)]) {
+        let ctx = InvokeContext { request_id: "r".into(), trace_id: Some("Root=1".into()), ..Default::default() };
+        let config = config();
+        for odd in [false, true] {
+            for (name, event) in events_with_headers(headers, odd) {
+                // Both readers must be exercised: the fast one takes the event unless `odd`.
+                assert_eq!(matches!(fast::read(&event), Some(fast::Fast::Http(_))), !odd, "{name}: path taken");
+                match translate(&event, &ctx, &config) {
+                    Ok(Translation::Reject { status, .. }) => {
+                        assert_eq!(status, http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "{name}, odd {odd}")
+                    }
+                    other => panic!("{name}, odd {odd}: expected a 431, got {}", summary(other)),
+                }
+            }
+        }
+    }
+
+    /// Regression (issue 14): `HeaderMap::append` panics past about 24,576 distinct names,
+    /// and with `panic = "abort"` the adapter died without reporting the invocation. An
+    /// event with more headers than any front door delivers is refused with a 431.
+    #[test]
+    fn event_with_30000_header_names_is_refused_not_a_panic() {
+        let headers: Vec<_> = (0..30_000).map(|i| (format!("x-h-{i}"), "v".to_owned())).collect();
+        assert_refused_431(&headers);
+    }
+
+    /// Regression (issue 14): header bytes were unbounded; a few huge values went to the app.
+    #[test]
+    fn event_with_huge_header_values_is_refused() {
+        let headers: Vec<_> = (0..4).map(|i| (format!("x-big-{i}"), "a".repeat(256 * 1024))).collect();
+        assert_refused_431(&headers);
+    }
+
+    /// The caps are above what the front doors allow: a request at ALB's 64 KB limit passes.
+    #[test]
+    fn event_at_the_front_door_header_limits_is_forwarded() {
+        let headers: Vec<_> = (0..8).map(|i| (format!("x-big-{i}"), "a".repeat(8 * 1024 - 16))).collect();
+        let ctx = InvokeContext::default();
+        for (name, event) in events_with_headers(&headers, false) {
+            match translate(&event, &ctx, &config()) {
+                Ok(Translation::Forward { request, .. }) => {
+                    assert!(request.headers().contains_key("x-big-7"), "{name}")
+                }
+                other => panic!("{name}: expected a request, got {}", summary(other)),
+            }
         }
     }
 

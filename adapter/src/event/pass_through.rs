@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_TYPE};
 
+use super::headers::HeaderError;
 use super::{ResponseShape, Source, Translation};
 use crate::config::Config;
 use crate::context::InvokeContext;
@@ -15,12 +16,22 @@ pub(crate) fn translate(event: &[u8], ctx: &InvokeContext, config: &Config) -> T
     let headers = request.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(event.len()));
-    super::headers::insert_invoke_context(headers, ctx, &config.function, &mut warnings);
+    let shape = ResponseShape { source: Source::PassThrough, multi_value: false, accept_encoding: None };
+    // A fresh map of four headers is never full; the error is still answered, never a panic.
+    if let Err(HeaderError::TooLarge(message)) =
+        super::headers::insert_invoke_context(headers, ctx, &config.function, &mut warnings)
+    {
+        return Translation::Reject {
+            shape,
+            status: http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            message,
+            warnings,
+        };
+    }
     match config.pass_through_path.parse::<http::Uri>() {
         Ok(uri) => *request.uri_mut() = uri,
         // The path was validated with the configuration; keep `/` rather than fail.
         Err(_) => *request.uri_mut() = http::Uri::from_static("/"),
     }
-    let shape = ResponseShape { source: Source::PassThrough, multi_value: false, accept_encoding: None };
     Translation::Forward { request, shape, warnings }
 }
