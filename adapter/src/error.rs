@@ -62,6 +62,7 @@ impl InvocationError {
     /// The `errorType` reported to Lambda.
     pub fn error_type(&self) -> &'static str {
         match self {
+            InvocationError::Event(EventError::ContextHeader { .. }) => "Adapter.InvalidContextHeader",
             InvocationError::Event(_) => "Adapter.InvalidEvent",
             InvocationError::AppUnreachable { .. } => "Adapter.AppUnreachable",
             InvocationError::AppConnection { .. } => "Adapter.AppConnectionError",

@@ -139,3 +139,90 @@ fn tenant_and_trace_come_from_the_invocation() {
     assert!(!request.headers().contains_key("x-amz-tenant-id"), "a client cannot claim a tenant");
     assert_eq!(request.headers()["x-amzn-trace-id"], "Root=client", "kept when Lambda sends none");
 }
+
+/// The same client headers in the event of each HTTP source.
+fn event_of(source: &str, headers: &[(&str, &str)]) -> Vec<u8> {
+    let single: serde_json::Map<String, Value> = headers.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    let multi: serde_json::Map<String, Value> = headers.iter().map(|(k, v)| (k.to_string(), json!([v]))).collect();
+    let event = match source {
+        "v2" => return v2("/", Value::Object(single)),
+        "function-url" => json!({
+            "version": "2.0", "rawPath": "/", "rawQueryString": "", "headers": single,
+            "requestContext": {"http": {"method": "GET"}, "domainName": "abc.lambda-url.us-east-1.on.aws"}
+        }),
+        "v1" => json!({
+            "httpMethod": "GET", "path": "/", "headers": single, "multiValueHeaders": multi,
+            "requestContext": {"resourcePath": "/", "stage": "prod"}
+        }),
+        "alb-single" => json!({
+            "httpMethod": "GET", "path": "/", "headers": single, "requestContext": {"elb": {"targetGroupArn": "arn"}}
+        }),
+        "alb-multi" => json!({
+            "httpMethod": "GET", "path": "/", "multiValueHeaders": multi, "requestContext": {"elb": {"targetGroupArn": "arn"}}
+        }),
+        other => panic!("no source {other}"),
+    };
+    event.to_string().into_bytes()
+}
+
+/// Regression (issue 14): client copies of the context headers were removed only under
+/// their exact names, so `x_amzn_request_context` and friends reached the app, and
+/// WSGI, Rack and CGI servers map them to the same `HTTP_X_AMZN_REQUEST_CONTEXT` as the
+/// adapter's own. Every name that is a reserved one up to ASCII case and `_` for `-` is
+/// dropped, in every source.
+#[rstest]
+fn context_header_spellings_cannot_be_spoofed(
+    #[values("v2", "function-url", "v1", "alb-single", "alb-multi")] source: &str,
+) {
+    let spoofs = [
+        "x_amzn_request_context",
+        "X_AMZN_LAMBDA_CONTEXT",
+        "x-amzn_request-context",
+        "X-Amzn-Lambda_Context",
+        "x_amz_tenant_id",
+        "X-AMZ-TENANT_ID",
+        "x_amzn_trace_id",
+        "X-Amzn_Trace-Id",
+    ];
+    let headers: Vec<(&str, &str)> = spoofs.iter().map(|name| (*name, "spoofed")).collect();
+    let ctx = InvokeContext { tenant_id: Some("t-1".into()), trace_id: Some("Root=1-a".into()), ..Default::default() };
+    for ctx in [ctx, InvokeContext::default()] {
+        let Translation::Forward { request, .. } = translate(&event_of(source, &headers), &ctx, &config(&[])).unwrap()
+        else {
+            panic!("{source}: expected a request")
+        };
+        let spoofed: Vec<_> =
+            request.headers().iter().filter(|(_, v)| *v == "spoofed").map(|(k, _)| k.as_str()).collect();
+        assert!(spoofed.is_empty(), "{source}: {spoofed:?} reached the app");
+        assert!(!request.headers()["x-amzn-lambda-context"].is_empty());
+    }
+}
+
+/// Regression (issue 14): when the adapter could not build its `x-amzn-request-context`
+/// (a requestContext with a character a header value cannot hold, here DEL from an
+/// authorizer's context), it forwarded the request without it: the app could not tell
+/// an unauthenticated request from one whose context was lost. It fails closed now.
+#[test]
+fn request_context_that_is_not_a_header_value_fails_the_invocation() {
+    let event = json!({
+        "version": "2.0", "rawPath": "/", "rawQueryString": "", "headers": {},
+        "requestContext": {"http": {"method": "GET"}, "authorizer": {"lambda": {"role": "admin\u{7f}"}}}
+    });
+    let err = translate(event.to_string().as_bytes(), &InvokeContext::default(), &config(&[])).unwrap_err();
+    let err = InvocationError::from(err);
+    assert_eq!(err.error_type(), "Adapter.InvalidContextHeader");
+    assert!(err.to_string().contains("x-amzn-request-context"), "{err}");
+}
+
+/// Regression (issue 14): the same for `x-amzn-lambda-context` (here a function name
+/// with DEL), on an HTTP event and on a pass-through event.
+#[test]
+fn lambda_context_that_is_not_a_header_value_fails_the_invocation() {
+    let cfg = config(&[("AWS_LAMBDA_FUNCTION_NAME", "fn\u{7f}")]);
+    for event in [v2("/", json!({})), br#"{"Records":[]}"#.to_vec()] {
+        let err = translate(&event, &InvokeContext::default(), &cfg).unwrap_err();
+        let err = InvocationError::from(err);
+        assert_eq!(err.error_type(), "Adapter.InvalidContextHeader");
+        assert!(err.to_string().contains("x-amzn-lambda-context"), "{err}");
+    }
+}

@@ -44,6 +44,9 @@ pub(crate) enum HeaderError {
     /// Over [`MAX_HEADER_COUNT`] or [`MAX_HEADER_BYTES`], or a header map that cannot take
     /// another name (http's own limit, unreachable below the caps but never a panic).
     TooLarge(String),
+    /// One of the adapter's own context headers cannot be built: the invocation fails
+    /// rather than reach the app without it.
+    Context(&'static str),
 }
 
 impl HeaderError {
@@ -143,7 +146,7 @@ pub(crate) fn prepare_for_app(
     for name in HOP_BY_HOP {
         map.remove(name);
     }
-    super::context_headers(map);
+    super::context_headers(map, warnings);
     let stated = map.remove(CONTENT_LENGTH);
     if let Some(stated) = stated {
         if stated.as_bytes() != body.len().to_string().as_bytes() {
@@ -173,18 +176,14 @@ pub(crate) fn apply_authorization_source(map: &mut HeaderMap, source: Option<&He
     Ok(())
 }
 
-/// Inserts a JSON header value, or warns when it cannot be one.
-pub(crate) fn insert_json(
-    map: &mut HeaderMap,
-    name: &'static str,
-    json: &str,
-    warnings: &mut Vec<String>,
-) -> Result<(), HeaderError> {
+/// Inserts one of the adapter's JSON context headers; a value that cannot be a header
+/// value is an error, never a request forwarded without it (fail closed).
+pub(crate) fn insert_json(map: &mut HeaderMap, name: &'static str, json: &str) -> Result<(), HeaderError> {
     match HeaderValue::from_str(json) {
         Ok(value) => {
             map.try_insert(name, value).map_err(HeaderError::full)?;
         }
-        Err(_) => warnings.push(format!("{name} is not a valid header value; not sent")),
+        Err(_) => return Err(HeaderError::Context(name)),
     }
     Ok(())
 }
@@ -198,12 +197,12 @@ pub(crate) fn insert_invoke_context(
 ) -> Result<(), HeaderError> {
     let (json, context_warnings) = ctx.lambda_context_json(function);
     warnings.extend(context_warnings);
-    insert_json(map, "x-amzn-lambda-context", &json, warnings)?;
-    if let Some(value) = ctx.tenant_id.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
-        map.try_insert("x-amz-tenant-id", value).map_err(HeaderError::full)?;
-    }
-    if let Some(value) = ctx.trace_id.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
-        map.try_insert("x-amzn-trace-id", value).map_err(HeaderError::full)?;
+    insert_json(map, "x-amzn-lambda-context", &json)?;
+    for (name, value) in [("x-amz-tenant-id", &ctx.tenant_id), ("x-amzn-trace-id", &ctx.trace_id)] {
+        if let Some(value) = value.as_deref() {
+            let value = HeaderValue::from_str(value).map_err(|_| HeaderError::Context(name))?;
+            map.try_insert(name, value).map_err(HeaderError::full)?;
+        }
     }
     Ok(())
 }

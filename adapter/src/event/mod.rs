@@ -69,6 +69,17 @@ pub enum EventError {
         /// What is wrong with it.
         problem: String,
     },
+    /// The adapter cannot build one of its own context headers (the value holds a
+    /// character no header value may, such as DEL in an authorizer's context). The
+    /// invocation fails rather than reach the app without it (fail closed).
+    #[error(
+        "the adapter cannot send its {name} header: the value is not a valid HTTP header value; \
+         the request is not forwarded without it"
+    )]
+    ContextHeader {
+        /// The header.
+        name: &'static str,
+    },
 }
 
 /// How the app's response must be written back for this event.
@@ -152,11 +163,11 @@ pub fn classify(event: &Value) -> Source {
 /// Turns one event into the request the app receives.
 pub fn translate(event: &[u8], ctx: &InvokeContext, config: &Config) -> Result<Translation, EventError> {
     match fast::read(event) {
-        Some(fast::Fast::PassThrough) => return Ok(pass_through::translate(event, ctx, config)),
+        Some(fast::Fast::PassThrough) => return pass_through::translate(event, ctx, config),
         Some(fast::Fast::Http(read)) => {
             let mut view = read.view();
             view.request_context = read.request_context.map(|raw| minify(raw.get()));
-            return Ok(build(read.source, view, ctx, config, Vec::new()));
+            return build(read.source, view, ctx, config, Vec::new());
         }
         None => {}
     }
@@ -171,7 +182,7 @@ fn slow_path(event: &[u8], ctx: &InvokeContext, config: &Config) -> Result<Trans
     let mut warnings = Vec::new();
     let mut http_event = match (source, value.as_object()) {
         (Source::PassThrough, _) | (_, None) => {
-            return Ok(pass_through::translate(event, ctx, config));
+            return pass_through::translate(event, ctx, config);
         }
         (Source::ApiGatewayV1, Some(map)) => apigw_v1::read(Obj::root(source, map), &mut warnings)?,
         (Source::ApiGatewayV2 | Source::FunctionUrl, Some(map)) => {
@@ -180,7 +191,7 @@ fn slow_path(event: &[u8], ctx: &InvokeContext, config: &Config) -> Result<Trans
         (Source::Alb, Some(map)) => alb::read(Obj::root(source, map), &mut warnings)?,
     };
     http_event.request_context = raw_request_context(event).map(|raw| minify(raw.get()));
-    Ok(build(source, http_event, ctx, config, warnings))
+    build(source, http_event, ctx, config, warnings)
 }
 
 /// The event's `requestContext` exactly as sent.
@@ -243,15 +254,19 @@ fn build(
     ctx: &InvokeContext,
     config: &Config,
     mut warnings: Vec<String>,
-) -> Translation {
+) -> Result<Translation, EventError> {
     // Fault injection for the suite's self-test: lose the cookies, as a buggy adapter
     // would. Here, where both event paths meet, so neither escapes it.
     #[cfg(feature = "fault-drop-cookies")]
     let event = HttpEvent { cookies: Vec::new(), ..event };
     let refused = |shape: ResponseShape, err: headers::HeaderError, warnings: Vec<String>| match err {
-        headers::HeaderError::TooLarge(message) => {
-            Translation::Reject { shape, status: http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, message, warnings }
-        }
+        headers::HeaderError::TooLarge(message) => Ok(Translation::Reject {
+            shape,
+            status: http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            message,
+            warnings,
+        }),
+        headers::HeaderError::Context(name) => Err(EventError::ContextHeader { name }),
     };
     // Before any header map is built: more headers than a front door delivers are refused
     // (and a map past http's capacity would panic).
@@ -287,7 +302,7 @@ fn build(
             Ok(bytes) => Bytes::from(bytes),
             Err(err) => {
                 let message = format!("the request body is marked isBase64Encoded but is not valid base64: {err}");
-                return Translation::Reject { shape, status: http::StatusCode::BAD_REQUEST, message, warnings };
+                return Ok(Translation::Reject { shape, status: http::StatusCode::BAD_REQUEST, message, warnings });
             }
         },
         Some(text) => Bytes::copy_from_slice(text.as_bytes()),
@@ -297,7 +312,7 @@ fn build(
         Ok(method) => method,
         Err(_) => {
             let message = format!("{:?} is not an HTTP method", event.method);
-            return Translation::Reject { shape, status: http::StatusCode::BAD_REQUEST, message, warnings };
+            return Ok(Translation::Reject { shape, status: http::StatusCode::BAD_REQUEST, message, warnings });
         }
     };
 
@@ -314,7 +329,7 @@ fn build(
     let finished = headers::prepare_for_app(&mut headers, &body, &method, &mut warnings)
         .and_then(|()| headers::apply_authorization_source(&mut headers, config.authorization_source.as_ref()))
         .and_then(|()| match &event.request_context {
-            Some(context) => headers::insert_json(&mut headers, "x-amzn-request-context", context, &mut warnings),
+            Some(context) => headers::insert_json(&mut headers, "x-amzn-request-context", context),
             None => Ok(()),
         })
         .and_then(|()| headers::insert_invoke_context(&mut headers, ctx, &config.function, &mut warnings));
@@ -329,16 +344,47 @@ fn build(
         Ok(uri) => *request.uri_mut() = uri,
         Err(err) => {
             let message = format!("the request path {target:?} is not a valid URI: {err}");
-            return Translation::Reject { shape, status: http::StatusCode::BAD_REQUEST, message, warnings };
+            return Ok(Translation::Reject { shape, status: http::StatusCode::BAD_REQUEST, message, warnings });
         }
     }
-    Translation::Forward { request, shape, warnings }
+    Ok(Translation::Forward { request, shape, warnings })
 }
 
-/// Headers the app must see from the adapter only.
-pub(crate) fn context_headers(map: &mut HeaderMap) {
-    for name in ["x-amzn-request-context", "x-amzn-lambda-context", "x-amz-tenant-id"] {
-        map.remove(name);
+/// Headers the app must see from the adapter only: every client copy is removed.
+const RESERVED: [&str; 3] = ["x-amzn-request-context", "x-amzn-lambda-context", "x-amz-tenant-id"];
+
+/// Set by the adapter from the invocation, replacing a client copy in place; kept from the
+/// client only when Lambda sends no trace id, and only under its exact name.
+const TRACE_ID: &str = "x-amzn-trace-id";
+
+/// `name` is `reserved` up to ASCII case and `_` for `-`: WSGI, Rack and CGI servers map
+/// both `x_amzn_request_context` and `x-amzn-request-context` to
+/// `HTTP_X_AMZN_REQUEST_CONTEXT`, so either spelling would pass for the adapter's header.
+fn imitates(name: &str, reserved: &str) -> bool {
+    name.len() == reserved.len()
+        && name.bytes().zip(reserved.bytes()).all(|(n, r)| {
+            let n = if n == b'_' { b'-' } else { n.to_ascii_lowercase() };
+            n == r
+        })
+}
+
+/// Removes the client's copies of the headers the app must see from the adapter only,
+/// under any spelling that imitates one (see [`imitates`]); spellings other than the exact
+/// name are reported in `warnings`.
+pub(crate) fn context_headers(map: &mut HeaderMap, warnings: &mut Vec<String>) {
+    let spoofed: Vec<http::HeaderName> = map
+        .keys()
+        .filter(|name| {
+            let name = name.as_str();
+            RESERVED.iter().any(|r| imitates(name, r)) || (name != TRACE_ID && imitates(name, TRACE_ID))
+        })
+        .cloned()
+        .collect();
+    for name in spoofed {
+        if !RESERVED.contains(&name.as_str()) {
+            warnings.push(format!("header {name} imitates a header only the adapter sets; dropped"));
+        }
+        map.remove(&name);
     }
 }
 
