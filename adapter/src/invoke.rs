@@ -127,12 +127,62 @@ fn log_warnings(warnings: &[String]) {
     }
 }
 
+/// Set once a past deadline has been reported, so the log says it once, not per invocation.
+static PAST_DEADLINE_REPORTED: AtomicBool = AtomicBool::new(false);
+
 /// The invocation's deadline less [`DEADLINE_MARGIN`], on the monotonic clock.
 fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
-    if deadline_ms == 0 {
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let left = time_left(deadline_ms, now_ms);
+    if left.is_none() && deadline_ms != 0 && !PAST_DEADLINE_REPORTED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            deadline_ms,
+            now_ms,
+            "Lambda-Runtime-Deadline-Ms is already past when the event arrives (a duration rather than \
+             an epoch time? `cargo lambda watch` sends 600000); invocations with such a deadline are \
+             served without one (reported once)"
+        );
+    }
+    left.map(|left| Instant::now() + left)
+}
+
+/// The time the app has: from `now_ms` to `deadline_ms` (epoch ms) less [`DEADLINE_MARGIN`];
+/// `None` when there is no usable deadline.
+///
+/// A deadline already past when the event arrives is not usable: Lambda never hands out
+/// an invocation after its deadline, so it is a local emulator's (`cargo lambda watch`
+/// sends `600000`, a duration, not an epoch time). Failing every such invocation with
+/// `Adapter.AppTimeout` ("0 ms were left") would make the adapter useless there, so the
+/// invocation is served without a deadline instead. A deadline still ahead, even inside
+/// the margin, is a real one and is kept.
+fn time_left(deadline_ms: u64, now_ms: u64) -> Option<Duration> {
+    if deadline_ms <= now_ms {
         return None;
     }
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
-    let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(DEADLINE_MARGIN);
-    Some(Instant::now() + left)
+    Some(Duration::from_millis(deadline_ms - now_ms).saturating_sub(DEADLINE_MARGIN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_767_225_600_000;
+
+    #[test]
+    fn time_left_is_the_deadline_less_the_margin() {
+        assert_eq!(time_left(NOW + 10_000, NOW), Some(Duration::from_millis(10_000) - DEADLINE_MARGIN));
+        assert_eq!(time_left(NOW + 20, NOW), Some(Duration::ZERO), "inside the margin: a real deadline, all but spent");
+        assert_eq!(time_left(0, NOW), None, "no deadline header");
+    }
+
+    /// Regression (issue 14): `cargo lambda watch` sends `Lambda-Runtime-Deadline-Ms:
+    /// 600000`, a duration rather than an epoch time; read as a time in 1970 it left 0 ms
+    /// and most invocations failed with Adapter.AppTimeout. A deadline already past when
+    /// the event arrives is no usable deadline: the invocation is served without one.
+    #[test]
+    fn deadline_already_past_is_no_deadline() {
+        assert_eq!(time_left(600_000, NOW), None, "a relative deadline (cargo lambda watch)");
+        assert_eq!(time_left(NOW - 1, NOW), None, "an epoch time already past");
+        assert_eq!(time_left(NOW, NOW), None, "nothing left at all");
+    }
 }

@@ -473,3 +473,22 @@ async fn event_with_30000_header_names_is_a_431_and_the_next_event_is_served() {
     assert_eq!(body["statusCode"], 431);
     assert_eq!(by_id("after").0, "response", "the adapter keeps serving");
 }
+
+/// Regression (issue 14): `cargo lambda watch` sends `Lambda-Runtime-Deadline-Ms: 600000`
+/// (a duration, not an epoch time). The adapter computed 0 ms left and failed the
+/// invocation with Adapter.AppTimeout; a deadline already past is no deadline, so the
+/// app's answer comes back.
+#[tokio::test]
+async fn relative_deadline_from_cargo_lambda_watch_gets_the_apps_answer() {
+    let app = echo_app().await;
+    let runtime = runtime_api(vec![(
+        "relative".into(),
+        v2_event("/echo/relative", ""),
+        vec![("lambda-runtime-deadline-ms", "600000".into())],
+    )])
+    .await;
+    let _adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &port_of(&app))]);
+    let out = results(&runtime, 1).await;
+    assert_eq!(out[0].0, "response", "{out:?}");
+    assert_eq!(out[0].2["statusCode"], 200);
+}
