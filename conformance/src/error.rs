@@ -26,4 +26,7 @@ pub enum EmulatorError {
         #[source]
         source: std::io::Error,
     },
+    /// The process could not become the child subreaper (`EmulatorConfig::subreaper`).
+    #[error("cannot become the child subreaper of this process: {0}")]
+    Subreaper(#[source] std::io::Error),
 }

@@ -85,3 +85,55 @@ async fn serve_turns_http_into_http_api_events() {
         .expect("status");
     assert!(status.success());
 }
+
+/// Issue 16: php-fpm with `daemonize = yes` outlived `serve` (the report said `killed []`)
+/// and the next run failed on its port. Lambda destroys the whole sandbox, so a daemon that
+/// left the runtime's process group and session (double fork + setsid) must be killed at
+/// shutdown and named in the report.
+#[tokio::test]
+async fn a_daemonised_child_does_not_outlive_the_emulator() {
+    let runtime = format!("(setsid sleep 313 &); exec {}", common::example("lambda_echo"));
+    let mut child = Command::new(BIN)
+        .args(["emulate", "--timeout", "2", "--shutdown-grace", "0.3", "--", "sh", "-c", &runtime])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"{\"hello\":\"world\"}\n").await.expect("write");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let _address = lines.next_line().await.expect("read");
+    let outcome: Value =
+        serde_json::from_str(&lines.next_line().await.expect("read").unwrap_or_default()).unwrap_or_default();
+    assert_eq!(outcome["outcome"], "buffered", "the runtime works");
+    drop(stdin);
+    let mut stderr = String::new();
+    let mut err = child.stderr.take().expect("stderr");
+    tokio::time::timeout(Duration::from_secs(10), tokio::io::AsyncReadExt::read_to_string(&mut err, &mut stderr))
+        .await
+        .expect("stderr closes")
+        .expect("read stderr");
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("exits").expect("status");
+    assert!(status.success());
+    let report = stderr.lines().find(|l| l.contains("shut down:")).unwrap_or_default();
+    let pid: u32 = report
+        .split("sleep (pid ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the daemon is named in the report: {stderr}"));
+    let gone = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| !s.contains("(sleep)") || s.contains(") Z "))
+            .unwrap_or(true)
+    };
+    for _ in 0..100 {
+        if gone() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("sleep {pid} is still running after the emulator exited");
+}

@@ -81,7 +81,7 @@ pub(crate) async fn run(args: ContainerArgs) -> anyhow::Result<ExitCode> {
         () = super::stop_signal() => {}
     }
     let report = emulator.shutdown().await;
-    eprintln!("[emulator] shut down: exited {:?}, killed {:?}", report.exited, report.killed);
+    super::print_shutdown(&report);
     Ok(ExitCode::SUCCESS)
 }
 

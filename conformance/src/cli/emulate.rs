@@ -54,6 +54,6 @@ pub(crate) async fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
         println!("{doc}");
     }
     let report = emulator.shutdown().await;
-    eprintln!("[emulator] shut down: exited {:?}, killed {:?}", report.exited, report.killed);
+    super::print_shutdown(&report);
     Ok(ExitCode::SUCCESS)
 }

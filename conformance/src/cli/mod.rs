@@ -110,7 +110,9 @@ impl LambdaArgs {
             .init_timeout(self.init_timeout)
             .shutdown_grace(self.shutdown_grace)
             .max_concurrency(self.concurrency)
-            .echo_logs(!self.quiet);
+            .echo_logs(!self.quiet)
+            // One emulator per process: it reaps and kills everything the function starts.
+            .subreaper(true);
         if let Some(dir) = &self.extensions_dir {
             config = config.extensions_dir(dir);
         }
@@ -138,6 +140,14 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
         .filter(|v| v.is_finite() && *v >= 0.0)
         .map(Duration::from_secs_f64)
         .ok_or_else(|| format!("{s:?} is not a number of seconds (for example 3 or 0.5)"))
+}
+
+/// The last line of a run: what exited by itself, what had to be killed.
+pub(crate) fn print_shutdown(report: &lwa_conformance::ShutdownReport) {
+    eprintln!(
+        "[emulator] shut down: exited {:?}, killed {:?}, killed outside the process groups (daemons, orphans) {:?}",
+        report.exited, report.killed, report.descendants
+    );
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.

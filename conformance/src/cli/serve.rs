@@ -91,6 +91,6 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         () = super::stop_signal() => {}
     }
     let report = emulator.shutdown().await;
-    eprintln!("[emulator] shut down: exited {:?}, killed {:?}", report.exited, report.killed);
+    super::print_shutdown(&report);
     Ok(ExitCode::SUCCESS)
 }

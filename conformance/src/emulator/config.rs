@@ -126,6 +126,14 @@ pub struct EmulatorConfig {
     pub working_dir: Option<PathBuf>,
     /// Echo captured process output to stderr as it arrives.
     pub echo_logs: bool,
+    /// This emulator owns its whole process (the CLI does): it becomes the child
+    /// subreaper of the process, so every process the function starts stays a descendant
+    /// however it detaches (daemons, double forks, `setsid`), and every reset and the
+    /// shutdown kill every descendant of the process, as Lambda destroys the sandbox. Off
+    /// by default: in a process running several emulators (a test suite) it would kill the
+    /// others' processes; then only what descends from this emulator's own processes when
+    /// they are stopped is killed.
+    pub subreaper: bool,
     /// Record every Runtime/Extensions API request (on by default; benchmarks making
     /// many invocations can turn it off to keep memory flat).
     pub record_requests: bool,
@@ -147,6 +155,7 @@ impl Default for EmulatorConfig {
             inherit_env: true,
             working_dir: None,
             echo_logs: false,
+            subreaper: false,
             record_requests: true,
         }
     }
@@ -228,6 +237,13 @@ impl EmulatorConfig {
     /// Echo process output to stderr.
     pub fn echo_logs(mut self, echo: bool) -> Self {
         self.echo_logs = echo;
+        self
+    }
+
+    /// Makes the emulator the reaper of every process of its process (see
+    /// [`Self::subreaper`](EmulatorConfig#structfield.subreaper)).
+    pub fn subreaper(mut self, on: bool) -> Self {
+        self.subreaper = on;
         self
     }
 

@@ -22,6 +22,7 @@ use serde_json::json;
 use super::ids;
 use super::invocation::{ErrorBody, Outcome};
 use super::process;
+use super::reaper;
 use super::records::{InitFailure, ShutdownReport};
 use super::state::{shut_down_outcome, Env, Finished, ProcKind, Shared, ShutdownReason, State};
 
@@ -235,6 +236,14 @@ async fn stop_processes(
         let told: Vec<String> = st.extensions.iter().filter(|e| e.wants("SHUTDOWN")).map(|e| e.name.clone()).collect();
         (procs, told)
     });
+    // Daemons and children outside the process groups, found before anything is
+    // signalled, while their parent chain still leads to the processes.
+    let roots: Vec<i32> = if shared.config.subreaper {
+        vec![reaper::own_pid()]
+    } else {
+        procs.iter().filter_map(|(_, p)| p.pgid).collect()
+    };
+    let before = if roots.is_empty() { Vec::new() } else { reaper::descendants(&reaper::scan(), &roots) };
     let mut told = Vec::new();
     for (index, p) in &procs {
         match p.kind {
@@ -305,7 +314,29 @@ async fn stop_processes(
             break;
         }
     }
+    report.descendants = kill_descendants(shared, before).await;
     report
+}
+
+/// SIGKILLs what the function started besides its process groups: `before` (found when
+/// the stop began) and, as subreaper, every process left below the emulator's (orphans
+/// reparented to it). The emulator's own children are spared: their watchers reap them.
+async fn kill_descendants(shared: &Arc<Shared>, before: Vec<reaper::ProcEntry>) -> Vec<String> {
+    let subreaper = shared.config.subreaper;
+    let spared: Vec<i32> = shared.read(|st| st.procs.iter().filter_map(|p| p.pgid).collect());
+    let killed = tokio::task::spawn_blocking(move || {
+        let mut targets = before;
+        if subreaper {
+            targets.extend(reaper::descendants(&reaper::scan(), &[reaper::own_pid()]));
+        }
+        reaper::kill(&targets, &spared)
+    })
+    .await
+    .unwrap_or_default();
+    for name in &killed {
+        shared.log.emulator(format!("SIGKILL to {name}, started by the function outside its process group"));
+    }
+    killed
 }
 
 /// Arms the deadline of a dispatched invocation.
@@ -398,11 +429,17 @@ pub(crate) async fn shutdown(shared: &Arc<Shared>) -> ShutdownReport {
     stop_processes(shared, None, ShutdownReason::Spindown, shared.config.shutdown_grace).await
 }
 
-/// Kills every process group still running (used on drop).
+/// Kills every process group still running and what descends from them (used on drop).
 pub(crate) fn kill_all(shared: &Shared) {
-    shared.read(|st| {
-        for p in st.procs.iter().filter(|p| p.exit.is_none()) {
-            process::signal_group(p.pgid, Signal::KILL);
-        }
+    let (live, spared) = shared.read(|st| {
+        let live: Vec<i32> = st.procs.iter().filter(|p| p.exit.is_none()).filter_map(|p| p.pgid).collect();
+        let spared: Vec<i32> = st.procs.iter().filter_map(|p| p.pgid).collect();
+        (live, spared)
     });
+    let roots = if shared.config.subreaper { vec![reaper::own_pid()] } else { live.clone() };
+    let targets = if roots.is_empty() { Vec::new() } else { reaper::descendants(&reaper::scan(), &roots) };
+    for pgid in live {
+        process::signal_group(Some(pgid), Signal::KILL);
+    }
+    reaper::kill(&targets, &spared);
 }

@@ -8,6 +8,7 @@ mod invocation;
 mod lifecycle;
 mod log;
 mod process;
+mod reaper;
 mod records;
 mod runtime_api;
 mod server;
@@ -78,6 +79,9 @@ impl Emulator {
             if let Err(source) = std::fs::read_dir(dir) {
                 return Err(EmulatorError::ExtensionsDir { path: dir.clone(), source });
             }
+        }
+        if config.subreaper {
+            reaper::become_subreaper().map_err(EmulatorError::Subreaper)?;
         }
         let port = config.port.unwrap_or(0);
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
@@ -213,7 +217,8 @@ impl Emulator {
     }
 
     /// Spindown: SIGTERM to the runtime, SHUTDOWN to the extensions that registered for
-    /// it, SIGKILL to whatever is left after the grace period. Invocations made afterwards
+    /// it, SIGKILL to whatever is left after the grace period, and to every other process
+    /// the function started (see [`EmulatorConfig::subreaper`]). Invocations made afterwards
     /// fail with `Emulator.ShutDown`. The server keeps answering until the value is dropped.
     pub async fn shutdown(&self) -> ShutdownReport {
         lifecycle::shutdown(&self.shared).await

@@ -118,4 +118,7 @@ pub struct ShutdownReport {
     pub exited: Vec<String>,
     /// Processes that were still running at the end of the grace period and got SIGKILL.
     pub killed: Vec<String>,
+    /// Other processes the function started (daemons, orphans, children outside the
+    /// process groups) that were still running and got SIGKILL, as `name (pid N)`.
+    pub descendants: Vec<String>,
 }
