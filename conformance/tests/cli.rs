@@ -137,3 +137,79 @@ async fn a_daemonised_child_does_not_outlive_the_emulator() {
     }
     panic!("sleep {pid} is still running after the emulator exited");
 }
+
+/// Starts `serve` on a free port with `args` before `--` and `app` after it; waits until the
+/// front door accepts connections.
+async fn serve(args: &[&str], app: &[&str]) -> (tokio::process::Child, String) {
+    let port = lwa_conformance::apps::free_port().expect("free port");
+    let child = Command::new(BIN)
+        .arg("serve")
+        .args(args)
+        .args(["--port", &port.to_string(), "--"])
+        .args(app)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn");
+    let addr = format!("127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..200 {
+        up = tokio::net::TcpStream::connect(&addr).await.is_ok();
+        if up {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "the front door did not come up on {addr}");
+    (child, addr)
+}
+
+/// SIGTERM, then everything `serve` wrote on stderr.
+async fn stop(mut child: tokio::process::Child) -> String {
+    let pid = child.id().and_then(|id| rustix::process::Pid::from_raw(id as i32)).expect("pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("signal");
+    let mut stderr = String::new();
+    let mut err = child.stderr.take().expect("stderr");
+    let _ = tokio::time::timeout(Duration::from_secs(10), tokio::io::AsyncReadExt::read_to_string(&mut err, &mut stderr))
+        .await;
+    let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+    stderr
+}
+
+/// Issue 16: an app that could not bind its port (the front door had taken it) gave a bare
+/// `500 {"message":"Internal Server Error"}`. The answer must name the init failure and the
+/// terminal must show which process exited and its last output.
+#[tokio::test]
+async fn an_init_failure_is_named_in_the_answer_and_on_the_terminal() {
+    let app = "echo starting; echo 'Error: listen EADDRINUSE: address already in use :::3000' >&2; exit 1";
+    let (child, addr) = serve(&["--adapter", "none", "--trigger", "http-api"], &["sh", "-c", app]).await;
+    let reply = common::get(&addr, "/", &[]).await;
+    assert_eq!(reply.status, 500, "HTTP API's status for a function error");
+    let body = reply.json();
+    assert_eq!(body["message"], "Internal Server Error");
+    assert_eq!(body["initError"]["errorType"], "Runtime.ExitError");
+    assert_eq!(body["initError"]["errorMessage"], "Runtime exited with error: exit status 1");
+    assert!(body["hint"].as_str().unwrap_or_default().contains("terminal"), "{body}");
+    let stderr = stop(child).await;
+    assert!(stderr.contains("init failed: Runtime.ExitError"), "{stderr}");
+    assert!(stderr.contains("[runtime] exited; its last 2 lines of output:"), "{stderr}");
+    assert!(stderr.contains("| Error: listen EADDRINUSE"), "{stderr}");
+    assert!(stderr.contains("hint: it could not bind its port"), "{stderr}");
+}
+
+/// Issue 16: a taken `--port` must say so, not just "cannot listen".
+#[tokio::test]
+async fn a_taken_port_is_named() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let out = Command::new(BIN)
+        .args(["serve", "--adapter", "none", "--trigger", "http-api", "--port", &port, "--", "true"])
+        .output()
+        .await
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("port {port} on 127.0.0.1 is already in use")), "{stderr}");
+}

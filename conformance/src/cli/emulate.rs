@@ -34,7 +34,7 @@ pub(crate) async fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
     println!("AWS_LAMBDA_RUNTIME_API={}", emulator.runtime_api());
     match emulator.init_result() {
         Some(Ok(took)) => eprintln!("[emulator] init done in {:.1} ms", took.as_secs_f64() * 1000.0),
-        Some(Err(failure)) => eprintln!("[emulator] init failed: {}: {}", failure.error_type, failure.message),
+        Some(Err(failure)) => super::print_init_failure(&emulator, &failure).await,
         None => eprintln!("[emulator] waiting for a runtime to poll /runtime/invocation/next"),
     }
     let mut lines = BufReader::new(tokio::io::stdin()).lines();

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use lwa_conformance::{EmulatorConfig, ExtensionCommand};
+use lwa_conformance::{Emulator, EmulatorConfig, ExtensionCommand, InitFailure};
 
 /// Local AWS Lambda emulator and front door for testing Lambda web adapters.
 #[derive(Debug, Parser)]
@@ -44,7 +44,8 @@ enum Command {
     /// malformed Lambda response gives 502 as AWS does.
     ///
     /// Example:
-    ///   lwa-conformance serve --trigger http-api --port 3000 --adapter ./lambda-adapter -- node app.js
+    ///   lwa-conformance serve --trigger http-api --adapter ./lambda-adapter -e AWS_LWA_PORT=3000 -- node app.js
+    ///   curl http://127.0.0.1:8999/
     Serve(serve::ServeArgs),
     /// The entrypoint wrapper of a Lambda container image, as AWS's Runtime Interface
     /// Emulator is: starts /opt/extensions/* and the image's command under the Runtime and
@@ -140,6 +141,37 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
         .filter(|v| v.is_finite() && *v >= 0.0)
         .map(Duration::from_secs_f64)
         .ok_or_else(|| format!("{s:?} is not a number of seconds (for example 3 or 0.5)"))
+}
+
+/// How many lines of the failed process's output an init failure shows.
+const INIT_FAILURE_TAIL: usize = 15;
+
+/// Prints why init failed: the error, which process exited, and its last lines of output
+/// (with a hint when it could not bind its port).
+pub(crate) async fn print_init_failure(emulator: &Emulator, failure: &InitFailure) {
+    eprintln!("[emulator] init failed: {}: {}", failure.error_type, failure.message);
+    let Some(source) = &failure.source else {
+        return;
+    };
+    // The exit can be seen before the last lines of its pipes are read.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let lines: Vec<String> =
+        emulator.logs().into_iter().filter(|l| &l.source == source).map(|l| l.line).collect();
+    let tail = &lines[lines.len().saturating_sub(INIT_FAILURE_TAIL)..];
+    if tail.is_empty() {
+        eprintln!("[emulator] {source} exited without writing anything");
+        return;
+    }
+    eprintln!("[emulator] {source} exited; its last {} lines of output:", tail.len());
+    for line in tail {
+        eprintln!("[emulator]   | {line}");
+    }
+    if tail.iter().any(|l| l.contains("EADDRINUSE") || l.to_ascii_lowercase().contains("address already in use")) {
+        eprintln!(
+            "[emulator] hint: it could not bind its port: another program holds it (the front door's --port, or a \
+             process left over from an earlier run)"
+        );
+    }
 }
 
 /// The last line of a run: what exited by itself, what had to be killed.

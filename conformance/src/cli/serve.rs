@@ -22,8 +22,9 @@ pub(crate) struct ServeArgs {
     /// sets AWS_LWA_INVOKE_MODE=response_stream unless given with --env.
     #[arg(long)]
     stream: bool,
-    /// HTTP port.
-    #[arg(long, default_value_t = 3000)]
+    /// The front door's HTTP port. The default, 8999, is one app servers do not use (3000,
+    /// 5000, 8000 and 8080 are the apps' own): an app that cannot bind its port fails init.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
     port: u16,
     /// The address to listen on: 127.0.0.1, or 0.0.0.0 inside a container whose port is
     /// published.
@@ -40,6 +41,10 @@ pub(crate) struct ServeArgs {
     #[arg(last = true, required = true, value_name = "APP COMMAND")]
     app: Vec<String>,
 }
+
+/// The front door's default port: none of the ports app servers and their tools take by
+/// default (3000, 4000, 5000, 8000, 8080, 8888, 9000, 9001).
+const DEFAULT_PORT: u16 = 8999;
 
 /// The reference adapter next to this executable (cargo puts both in target/<profile>/).
 fn reference_adapter() -> anyhow::Result<PathBuf> {
@@ -70,13 +75,21 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if args.stream && config.env_value("AWS_LWA_INVOKE_MODE").is_none() {
         config = config.env("AWS_LWA_INVOKE_MODE", "response_stream");
     }
-    let listener = TcpListener::bind((args.host, args.port))
-        .await
-        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+    let listener = match TcpListener::bind((args.host, args.port)).await {
+        Ok(listener) => listener,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => anyhow::bail!(
+            "port {} on {} is already in use by another program (an app, or a process left over from an \
+             earlier run); choose the front door's port with --port",
+            args.port,
+            args.host
+        ),
+        Err(e) => return Err(e).with_context(|| format!("cannot listen on {}:{}", args.host, args.port)),
+    };
     let emulator = Arc::new(Emulator::start(config).await.context("starting the emulator")?);
     if let Some(Err(failure)) = emulator.init_result() {
-        eprintln!("[emulator] init failed: {}: {}", failure.error_type, failure.message);
+        super::print_init_failure(&emulator, &failure).await;
     }
+    let watcher = tokio::spawn(report_later_init_failures(emulator.clone()));
     let mut front = FrontDoor::new(trigger);
     front.stream = args.stream;
     front.context.region = emulator.config().function.region.clone();
@@ -90,7 +103,29 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         () = gateway::serve(listener, front, emulator.clone()) => {}
         () = super::stop_signal() => {}
     }
+    watcher.abort();
     let report = emulator.shutdown().await;
     super::print_shutdown(&report);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Inits after the first one (a restart after a failure, a timeout or a crash) run when a
+/// request comes in; their failures are printed as the first one's.
+async fn report_later_init_failures(emulator: Arc<Emulator>) {
+    let mut reported = emulator.init_count();
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let count = emulator.init_count();
+        if count == reported {
+            continue;
+        }
+        match emulator.init_result() {
+            Some(Err(failure)) => {
+                reported = count;
+                super::print_init_failure(&emulator, &failure).await;
+            }
+            Some(Ok(_)) => reported = count,
+            None => {}
+        }
+    }
 }

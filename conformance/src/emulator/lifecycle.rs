@@ -23,7 +23,7 @@ use super::ids;
 use super::invocation::{ErrorBody, Outcome};
 use super::process;
 use super::reaper;
-use super::records::{InitFailure, ShutdownReport};
+use super::records::{InitFailure, LogSource, ShutdownReport};
 use super::state::{shut_down_outcome, Env, Finished, ProcKind, Shared, ShutdownReason, State};
 
 /// Starts a new generation's init (called with the lock held, from `settle`).
@@ -160,7 +160,7 @@ fn fail_now(shared: &Arc<Shared>, generation: u64, error_type: &str, message: St
 /// An [`InitFailure`] with a Lambda-shaped body unless one was given.
 pub(crate) fn init_failure(error_type: &str, message: String, body: Option<ErrorBody>) -> InitFailure {
     let body = body.unwrap_or_else(|| ErrorBody::Json(json!({"errorMessage": message, "errorType": error_type})));
-    InitFailure { error_type: error_type.to_string(), message, body }
+    InitFailure { error_type: error_type.to_string(), message, body, source: None }
 }
 
 /// Fails the init of `generation` (no-op when that init is already over).
@@ -384,7 +384,12 @@ pub(crate) fn on_process_exit(shared: &Arc<Shared>, index: usize, description: S
         match st.env {
             Env::Initializing { .. } => {
                 let generation = st.generation;
-                fail_init(shared, st, generation, init_failure(error_type, message, None));
+                let mut failure = init_failure(error_type, message, None);
+                failure.source = Some(match p.kind {
+                    ProcKind::Runtime => LogSource::Runtime,
+                    ProcKind::Extension => LogSource::Extension(p.name.clone()),
+                });
+                fail_init(shared, st, generation, failure);
             }
             Env::Ready => {
                 let ids: Vec<String> = st.active.keys().cloned().collect();

@@ -109,6 +109,9 @@ pub struct InitFailure {
     pub message: String,
     /// The error document (the init error call's body when there was one).
     pub body: crate::ErrorBody,
+    /// The process whose exit failed init, when one did (its output is in the logs under
+    /// this source).
+    pub source: Option<LogSource>,
 }
 
 /// What [`Emulator::shutdown`](crate::Emulator::shutdown) did.

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use super::Trigger;
-use crate::Outcome;
+use crate::{ErrorBody, Outcome};
 
 /// An HTTP response as plain data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,6 +204,64 @@ fn html(status: u16, title: &str) -> HttpResponse {
     }
 }
 
+/// Where the front door's init error answers send the reader.
+const INIT_HINT: &str = "the function failed to initialize; the terminal running lwa-conformance shows \
+                         which process exited and its last lines of output";
+
+/// The trigger's answer when the function's init failed: AWS's status, with the init
+/// error named in the body and a pointer to the terminal. This is the emulator's own
+/// addition: AWS answers only `{"message":"Internal Server Error"}` (or its ALB page),
+/// which leaves a user of the local front door guessing; the `message` field stays AWS's.
+///
+/// ```
+/// use lwa_conformance::gateway::{init_failure_response, Trigger};
+/// use lwa_conformance::ErrorBody;
+///
+/// let body = ErrorBody::Json(serde_json::json!({"errorType": "Runtime.ExitError",
+///     "errorMessage": "Runtime exited with error: exit status 1"}));
+/// let r = init_failure_response(Trigger::HttpApi, "Runtime.ExitError", &body);
+/// assert_eq!(r.status, 500);
+/// let doc: serde_json::Value = serde_json::from_slice(&r.body).expect("JSON");
+/// assert_eq!(doc["message"], "Internal Server Error");
+/// assert_eq!(doc["initError"]["errorType"], "Runtime.ExitError");
+/// assert_eq!(doc["initError"]["errorMessage"], "Runtime exited with error: exit status 1");
+/// ```
+pub fn init_failure_response(trigger: Trigger, error_type: &str, body: &ErrorBody) -> HttpResponse {
+    let message = match body {
+        ErrorBody::Json(doc) => match doc.get("errorMessage") {
+            Some(Value::String(m)) => m.clone(),
+            Some(other) => other.to_string(),
+            None => doc.to_string(),
+        },
+        ErrorBody::Raw(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    let mut out = failure_response(trigger, Failure::FunctionError);
+    match trigger {
+        Trigger::Alb | Trigger::AlbMulti => {
+            let title = format!("{} Bad Gateway", out.status);
+            let escape = |t: &str| t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+            out.body = Bytes::from(format!(
+                "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n\
+                 <p>init error {}: {}</p>\r\n<p>{INIT_HINT}</p>\r\n</body>\r\n</html>\r\n",
+                escape(error_type),
+                escape(&message)
+            ));
+        }
+        Trigger::Rest | Trigger::HttpApi | Trigger::FunctionUrl => {
+            let aws: Value = serde_json::from_slice(&out.body).unwrap_or(Value::Null);
+            out.body = Bytes::from(
+                serde_json::json!({
+                    "message": aws["message"],
+                    "initError": {"errorType": error_type, "errorMessage": message},
+                    "hint": INIT_HINT,
+                })
+                .to_string(),
+            );
+        }
+    }
+    out
+}
+
 /// The HTTP response for a finished invocation.
 pub fn from_outcome(trigger: Trigger, outcome: &Outcome) -> HttpResponse {
     match outcome {
@@ -214,9 +272,8 @@ pub fn from_outcome(trigger: Trigger, outcome: &Outcome) -> HttpResponse {
             let (status, headers) = stream_head(prelude.as_ref());
             HttpResponse { status, headers, body: body.clone() }
         }
-        Outcome::Streamed { .. } | Outcome::Error { .. } | Outcome::InitError { .. } => {
-            failure_response(trigger, Failure::FunctionError)
-        }
+        Outcome::InitError { error_type, body } => init_failure_response(trigger, error_type, body),
+        Outcome::Streamed { .. } | Outcome::Error { .. } => failure_response(trigger, Failure::FunctionError),
         Outcome::Timeout => failure_response(trigger, Failure::Timeout),
     }
 }
@@ -274,6 +331,20 @@ mod tests {
         .expect("ok");
         assert_eq!(r.status, 404);
         assert_eq!(r.header_values("x"), vec!["1", "2"]);
+    }
+
+    #[test]
+    fn init_failures_are_named_for_every_trigger() {
+        let body = ErrorBody::Json(serde_json::json!({"errorType": "Extension.Crash", "errorMessage": "a <b> crash"}));
+        let alb = init_failure_response(Trigger::Alb, "Extension.Crash", &body);
+        assert_eq!(alb.status, 502);
+        let page = String::from_utf8_lossy(&alb.body);
+        assert!(page.contains("init error Extension.Crash: a &lt;b&gt; crash"), "{page}");
+        let rest = init_failure_response(Trigger::Rest, "Sandbox.Timedout", &ErrorBody::Raw(Bytes::from("raw")));
+        assert_eq!(rest.status, 502);
+        let doc: Value = serde_json::from_slice(&rest.body).expect("JSON");
+        assert_eq!(doc["message"], "Internal server error");
+        assert_eq!(doc["initError"]["errorMessage"], "raw");
     }
 
     #[test]
