@@ -213,3 +213,19 @@ async fn a_taken_port_is_named() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("port {port} on 127.0.0.1 is already in use")), "{stderr}");
 }
+
+/// Issue 16: `--stream` was accepted with triggers AWS cannot stream through.
+#[tokio::test]
+async fn stream_is_refused_where_aws_does_not_stream() {
+    for trigger in ["http-api", "alb", "alb-multi", "rest"] {
+        let out = Command::new(BIN)
+            .args(["serve", "--adapter", "none", "--stream", "--trigger", trigger, "--port", "1", "--", "true"])
+            .output()
+            .await
+            .expect("run");
+        assert!(!out.status.success(), "{trigger}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("--stream is not available with --trigger {trigger}")), "{stderr}");
+        assert!(stderr.contains("only Lambda function URLs"), "{stderr}");
+    }
+}

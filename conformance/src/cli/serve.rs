@@ -19,7 +19,10 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_parser = clap::value_parser!(String))]
     trigger: String,
     /// Forward streamed responses chunk by chunk (Function URL response streaming); also
-    /// sets AWS_LWA_INVOKE_MODE=response_stream unless given with --env.
+    /// sets AWS_LWA_INVOKE_MODE=response_stream unless given with --env. Only with
+    /// --trigger function-url: HTTP APIs and ALB buffer Lambda responses, and REST APIs
+    /// stream only with a STREAM integration, which is not imitated. Streaming demos
+    /// usually need a longer --timeout than the default 3 s.
     #[arg(long)]
     stream: bool,
     /// The front door's HTTP port. The default, 8999, is one app servers do not use (3000,
@@ -59,6 +62,9 @@ fn reference_adapter() -> anyhow::Result<PathBuf> {
 
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let trigger: Trigger = args.trigger.parse()?;
+    if args.stream {
+        trigger.can_stream()?;
+    }
     let mut config = args.lambda.config()?.runtime_command(args.app.clone());
     let explicit_extensions = !config.extensions.is_empty() || config.extensions_dir.is_some();
     let adapter = match &args.adapter {

@@ -64,6 +64,43 @@ impl Trigger {
     }
 }
 
+impl Trigger {
+    /// Whether the front door can stream this trigger's responses, and why not.
+    ///
+    /// Only Lambda function URLs (invoke mode `RESPONSE_STREAM`) stream a Lambda response to
+    /// the client. HTTP APIs and ALB buffer it whole. API Gateway REST APIs can stream
+    /// since November 2025, but only through an integration whose response transfer mode is
+    /// `STREAM`, which this front door does not imitate.
+    ///
+    /// ```
+    /// use lwa_conformance::gateway::Trigger;
+    /// assert!(Trigger::FunctionUrl.can_stream().is_ok());
+    /// assert!(Trigger::HttpApi.can_stream().is_err());
+    /// ```
+    pub fn can_stream(self) -> Result<(), StreamingUnsupported> {
+        let reason = match self {
+            Self::FunctionUrl => return Ok(()),
+            Self::HttpApi => "API Gateway HTTP APIs buffer the whole Lambda response",
+            Self::Alb | Self::AlbMulti => "an ALB buffers the whole Lambda response (at most 1 MB)",
+            Self::Rest => {
+                "API Gateway REST APIs stream only through an integration whose response transfer \
+                 mode is STREAM (since November 2025), which this front door does not imitate"
+            }
+        };
+        Err(StreamingUnsupported { trigger: self, reason })
+    }
+}
+
+/// `--stream` with a trigger that does not stream Lambda responses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--stream is not available with --trigger {trigger}: {reason}; only Lambda function URLs (--trigger function-url) stream responses")]
+pub struct StreamingUnsupported {
+    /// The trigger.
+    pub trigger: Trigger,
+    /// Why it cannot stream.
+    pub reason: &'static str,
+}
+
 impl fmt::Display for Trigger {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
