@@ -201,3 +201,33 @@ async fn function_url_streaming_forwards_chunks_as_they_arrive() {
     assert!(arrivals.len() >= 2, "{arrivals:?}");
     assert!(arrivals[0].0 + Duration::from_millis(200) < arrivals[arrivals.len() - 1].0, "{arrivals:?}");
 }
+
+/// Answers every invocation with an empty body declaring `content-length: 1234`, as the
+/// adapter does for a HEAD request (it copies the app's header).
+async fn head_function(addr: String) {
+    loop {
+        let n = common::next(&addr).await;
+        let response = json!({
+            "statusCode": 200,
+            "headers": {"content-type": "text/plain", "content-length": "1234"},
+            "body": "",
+        });
+        common::respond(&addr, &n.id, response.to_string()).await;
+    }
+}
+
+/// Issue 16: HEAD answers lost the adapter's `content-length` (hyper drops or recomputes it
+/// for an empty body unless it is set explicitly).
+#[tokio::test]
+async fn head_keeps_the_declared_content_length() {
+    for trigger in [Trigger::HttpApi, Trigger::Rest, Trigger::Alb] {
+        let s = setup(trigger, false, |addr| tokio::spawn(head_function(addr))).await;
+        let r = common::request(&s.front, Method::HEAD, "/file.txt", &[], Bytes::new()).await;
+        assert_eq!(r.status, 200, "{trigger}");
+        assert_eq!(r.header("content-length").as_deref(), Some("1234"), "{trigger}");
+        assert!(r.body.is_empty());
+        // A GET with the same empty body must not claim 1234 bytes it does not send.
+        let r = common::get(&s.front, "/file.txt", &[]).await;
+        assert_eq!(r.header("content-length").as_deref(), Some("0"), "{trigger}");
+    }
+}

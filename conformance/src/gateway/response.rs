@@ -165,6 +165,38 @@ pub fn stream_head(prelude: Option<&Value>) -> (u16, Vec<(String, String)>) {
     (status, headers)
 }
 
+/// The `content-length` a response document (buffered response or stream prelude)
+/// declares in `headers` or `multiValueHeaders`, when it is a number.
+pub(crate) fn content_length_in(doc: &Value) -> Option<String> {
+    let mut headers = Vec::new();
+    push_headers(&mut headers, doc.as_object()?).ok()?;
+    headers
+        .into_iter()
+        .rev()
+        .find(|(k, _)| k == "content-length")
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| v.parse::<u64>().is_ok())
+}
+
+/// The `content-length` the function declared for a successful response. The front door
+/// recomputes the length from the body it sends, but the answer to a HEAD request has no
+/// body: there the function's own value is kept, as the adapter computed it from the app.
+///
+/// ```
+/// use lwa_conformance::gateway::declared_content_length;
+/// use lwa_conformance::Outcome;
+/// let payload = br#"{"statusCode":200,"headers":{"Content-Length":"1234"},"body":""}"#;
+/// let outcome = Outcome::Buffered { body: payload.to_vec().into(), headers: Default::default() };
+/// assert_eq!(declared_content_length(&outcome).as_deref(), Some("1234"));
+/// ```
+pub fn declared_content_length(outcome: &Outcome) -> Option<String> {
+    match outcome {
+        Outcome::Buffered { body, .. } => content_length_in(&serde_json::from_slice(body).ok()?),
+        Outcome::Streamed { prelude: Some(prelude), error: None, .. } => content_length_in(prelude),
+        _ => None,
+    }
+}
+
 /// What the trigger answers when the function failed, timed out, or answered garbage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {

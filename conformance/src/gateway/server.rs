@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 
 use super::event::{build_event, EventContext};
 use super::request::HttpRequest;
-use super::response::{from_outcome, stream_head, HttpResponse};
+use super::response::{content_length_in, declared_content_length, from_outcome, stream_head, HttpResponse};
 use super::Trigger;
 use crate::emulator::ids;
 use crate::{Emulator, Invocation, Outcome, ResponseEvent};
@@ -106,6 +106,20 @@ fn with_head(status: u16, headers: &[(String, String)], body: Body) -> Response<
     out
 }
 
+/// The complete answer for a finished invocation. A HEAD answer has no body, so hyper
+/// would send the length of nothing (or drop the header): the length the function declared
+/// is set explicitly instead.
+fn answer(trigger: super::Trigger, outcome: &Outcome, head: bool) -> Response<Body> {
+    let mut response = from_outcome(trigger, outcome);
+    if head && response.body.is_empty() {
+        if let Some(length) = declared_content_length(outcome) {
+            response.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-length"));
+            response.headers.push(("content-length".into(), length));
+        }
+    }
+    full(response)
+}
+
 async fn handle(front: &FrontDoor, emulator: &Emulator, peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
     let time = SystemTime::now();
     let (parts, body) = req.into_parts();
@@ -134,16 +148,20 @@ async fn handle(front: &FrontDoor, emulator: &Emulator, peer: SocketAddr, req: R
     };
     let mut context = front.context.clone();
     context.request_id = ids::uuid_v4();
+    let head = parts.method == http::Method::HEAD;
     let invocation = Invocation::json(&build_event(front.trigger, &request, &context));
     if !front.stream {
         let outcome = emulator.invoke(invocation).await;
-        return full(from_outcome(front.trigger, &outcome));
+        return answer(front.trigger, &outcome, head);
     }
     let mut handle = emulator.invoke_streaming(invocation).await;
     loop {
         match handle.next_event().await {
             Some(ResponseEvent::StreamStarted { prelude }) => {
-                let (status, headers) = stream_head(prelude.as_ref());
+                let (status, mut headers) = stream_head(prelude.as_ref());
+                if let Some(length) = prelude.as_ref().and_then(content_length_in).filter(|_| head) {
+                    headers.push(("content-length".into(), length));
+                }
                 let (tx, rx) = mpsc::unbounded_channel();
                 tokio::spawn(async move {
                     while let Some(event) = handle.next_event().await {
@@ -166,7 +184,7 @@ async fn handle(front: &FrontDoor, emulator: &Emulator, peer: SocketAddr, req: R
                 return with_head(status, &headers, ChannelBody(rx).boxed());
             }
             Some(ResponseEvent::Finished(outcome)) => {
-                return full(from_outcome(front.trigger, &outcome));
+                return answer(front.trigger, &outcome, head);
             }
             Some(ResponseEvent::Chunk(_)) => {}
             None => {
