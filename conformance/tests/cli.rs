@@ -229,3 +229,67 @@ async fn stream_is_refused_where_aws_does_not_stream() {
         assert!(stderr.contains("only Lambda function URLs"), "{stderr}");
     }
 }
+
+/// Issue 16: `emulate` read one event per line, but event files (AWS samples, SAM's
+/// `events/`) are pretty-printed. `--event FILE` (repeatable, in order) and documents
+/// spanning lines on stdin are each one invocation, with their bytes as given.
+#[tokio::test]
+async fn emulate_takes_pretty_printed_events_from_files_and_stdin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = dir.path().join("first.json");
+    let second = dir.path().join("second.json");
+    std::fs::write(&first, "{\n  \"n\": 1,\n  \"nested\": {\n    \"x\": [1, 2]\n  }\n}\n").expect("write");
+    std::fs::write(&second, "{\n  \"n\": 2\n}\n{\n  \"n\": 3\n}\n").expect("write");
+    let mut child = Command::new(BIN)
+        .args(["emulate", "--quiet", "--shutdown-grace", "0.3", "--event"])
+        .arg(&first)
+        .arg("--event")
+        .arg(&second)
+        .args(["--event", "-", "--"])
+        .arg(common::example("lambda_echo"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"{\n \"n\": 4,\n \"s\": \"a b\"\n}\n").await.expect("write");
+    drop(stdin);
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let _address = lines.next_line().await.expect("read");
+    let mut seen = Vec::new();
+    while let Some(line) = lines.next_line().await.expect("read") {
+        let doc: Value = serde_json::from_str(&line).unwrap_or_default();
+        assert_eq!(doc["outcome"], "buffered", "{line}");
+        let body: Value = serde_json::from_str(doc["body"].as_str().unwrap_or_default()).unwrap_or_default();
+        seen.push(body["event"].clone());
+    }
+    assert_eq!(
+        seen,
+        vec![
+            serde_json::json!({"n": 1, "nested": {"x": [1, 2]}}),
+            serde_json::json!({"n": 2}),
+            serde_json::json!({"n": 3}),
+            serde_json::json!({"n": 4, "s": "a b"}),
+        ]
+    );
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("exits").expect("status");
+    assert!(status.success());
+}
+
+/// Issue 16: `serve --print-events` shows the event each request became and the raw
+/// Lambda response, so a user can see what the function was given and answered.
+#[tokio::test]
+async fn serve_prints_events_and_raw_responses() {
+    let echo = common::example("lambda_echo");
+    let args = ["--quiet", "--print-events", "--adapter", "none", "--trigger", "http-api"];
+    let (child, addr) = serve(&args, &[echo.as_str()]).await;
+    let reply = common::get(&addr, "/printed/path", &[]).await;
+    assert_eq!(reply.status, 200);
+    let stderr = stop(child).await;
+    assert!(stderr.contains("[front door] event "), "{stderr}");
+    assert!(stderr.contains("\"rawPath\": \"/printed/path\""), "the event, pretty-printed: {stderr}");
+    let response = stderr.split("[front door] Lambda response ").nth(1).unwrap_or_default();
+    assert!(response.contains("\"rawPath\":\"/printed/path\""), "the raw payload: {stderr}");
+}

@@ -25,15 +25,19 @@ enum Command {
     /// Run a local Lambda (Runtime API + Extensions API) and invoke it from stdin.
     ///
     /// Prints `AWS_LAMBDA_RUNTIME_API=127.0.0.1:<port>` on stdout once listening, starts
-    /// the extensions and the runtime command, then reads stdin: every non-empty line is
-    /// one invocation whose payload is the line as is (normally a JSON event). Each
-    /// outcome is printed on stdout as one JSON line:
+    /// the extensions and the runtime command, then invokes it once per JSON document of
+    /// the --event files (in order) or, without --event, of stdin. Documents may span lines
+    /// (pretty-printed event files work as they are) and are sent with their bytes as
+    /// given; input that is not JSON stops the run with an error. Each outcome is printed on
+    /// stdout as one JSON line:
     /// `{"requestId":..,"outcome":"buffered|streamed|error|timeout|init-error",...}`.
     /// Process output goes to stderr with `[runtime]` / `[ext:<name>]` prefixes. At the
-    /// end of stdin (or Ctrl-C) the environment is shut down (SIGTERM, SHUTDOWN, SIGKILL).
+    /// end of the input (or Ctrl-C) the environment is shut down (SIGTERM, SHUTDOWN,
+    /// SIGKILL, then every process the function left behind).
     ///
-    /// Example:
+    /// Examples:
     ///   echo '{"hello":"world"}' | lwa-conformance emulate --extensions-dir ./ext -- ./bootstrap
+    ///   lwa-conformance emulate --event events/get.json --event events/post.json -- ./bootstrap
     Emulate(emulate::EmulateArgs),
     /// Serve real HTTP on a port through a trigger (API Gateway REST or HTTP API, Function
     /// URL, ALB) into a local Lambda running an adapter and an app.

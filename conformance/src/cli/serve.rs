@@ -29,6 +29,10 @@ pub(crate) struct ServeArgs {
     /// 5000, 8000 and 8080 are the apps' own): an app that cannot bind its port fails init.
     #[arg(long, default_value_t = DEFAULT_PORT)]
     port: u16,
+    /// Print each event the trigger generated and the function's raw response (the
+    /// Lambda payload before the trigger turns it into HTTP) to stderr.
+    #[arg(long)]
+    print_events: bool,
     /// The address to listen on: 127.0.0.1, or 0.0.0.0 inside a container whose port is
     /// published.
     #[arg(long, default_value = "127.0.0.1")]
@@ -98,6 +102,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let watcher = tokio::spawn(report_later_init_failures(emulator.clone()));
     let mut front = FrontDoor::new(trigger);
     front.stream = args.stream;
+    front.print_events = args.print_events;
     front.context.region = emulator.config().function.region.clone();
     eprintln!(
         "[emulator] {trigger} front door on http://{}:{} (Runtime API {})",

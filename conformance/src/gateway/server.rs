@@ -35,12 +35,14 @@ pub struct FrontDoor {
     /// Account, API id, stage and region used in events (`request_id` is replaced per
     /// request).
     pub context: EventContext,
+    /// Write each event the trigger generated and the function's raw response to stderr.
+    pub print_events: bool,
 }
 
 impl FrontDoor {
     /// A front door for `trigger` with default event context, buffered.
     pub fn new(trigger: Trigger) -> Self {
-        Self { trigger, stream: false, context: EventContext::default() }
+        Self { trigger, stream: false, context: EventContext::default(), print_events: false }
     }
 
     /// The largest request body the trigger accepts (ALB 1 MB; API Gateway and Function
@@ -106,6 +108,27 @@ fn with_head(status: u16, headers: &[(String, String)], body: Body) -> Response<
     out
 }
 
+/// `--print-events`: the event as the function receives it (pretty-printed).
+fn print_event(id: &str, event: &serde_json::Value) {
+    let text = serde_json::to_string_pretty(event).unwrap_or_else(|_| event.to_string());
+    eprintln!("[front door] event {id}:\n{text}");
+}
+
+/// `--print-events`: the function's response as it came back: the payload as sent for a
+/// buffered response, the prelude and the body for a streamed one, else the outcome.
+fn print_response(id: &str, outcome: &Outcome) {
+    let text = match outcome {
+        Outcome::Buffered { body, .. } => String::from_utf8_lossy(body).into_owned(),
+        Outcome::Streamed { prelude, body, error: None, .. } => format!(
+            "(streamed) prelude {}\n{}",
+            prelude.as_ref().map_or_else(|| "none".to_string(), ToString::to_string),
+            String::from_utf8_lossy(body)
+        ),
+        other => other.to_json().to_string(),
+    };
+    eprintln!("[front door] Lambda response {id}:\n{text}");
+}
+
 /// The complete answer for a finished invocation. A HEAD answer has no body, so hyper
 /// would send the length of nothing (or drop the header): the length the function declared
 /// is set explicitly instead.
@@ -149,9 +172,17 @@ async fn handle(front: &FrontDoor, emulator: &Emulator, peer: SocketAddr, req: R
     let mut context = front.context.clone();
     context.request_id = ids::uuid_v4();
     let head = parts.method == http::Method::HEAD;
-    let invocation = Invocation::json(&build_event(front.trigger, &request, &context));
+    let event = build_event(front.trigger, &request, &context);
+    if front.print_events {
+        print_event(&context.request_id, &event);
+    }
+    let invocation = Invocation::json(&event);
+    let print = front.print_events.then(|| context.request_id.clone());
     if !front.stream {
         let outcome = emulator.invoke(invocation).await;
+        if let Some(id) = &print {
+            print_response(id, &outcome);
+        }
         return answer(front.trigger, &outcome, head);
     }
     let mut handle = emulator.invoke_streaming(invocation).await;
@@ -171,12 +202,16 @@ async fn handle(front: &FrontDoor, emulator: &Emulator, peer: SocketAddr, req: R
                                     return;
                                 }
                             }
-                            ResponseEvent::Finished(Outcome::Streamed { error: Some(e), .. }) => {
-                                // A mid-stream error cuts the response off.
-                                let _ = tx.send(Err(std::io::Error::other(e.error_type)));
+                            ResponseEvent::Finished(outcome) => {
+                                if let Some(id) = &print {
+                                    print_response(id, &outcome);
+                                }
+                                if let Outcome::Streamed { error: Some(e), .. } = outcome {
+                                    // A mid-stream error cuts the response off.
+                                    let _ = tx.send(Err(std::io::Error::other(e.error_type)));
+                                }
                                 return;
                             }
-                            ResponseEvent::Finished(_) => return,
                             ResponseEvent::StreamStarted { .. } => {}
                         }
                     }
@@ -184,6 +219,9 @@ async fn handle(front: &FrontDoor, emulator: &Emulator, peer: SocketAddr, req: R
                 return with_head(status, &headers, ChannelBody(rx).boxed());
             }
             Some(ResponseEvent::Finished(outcome)) => {
+                if let Some(id) = &print {
+                    print_response(id, &outcome);
+                }
                 return answer(front.trigger, &outcome, head);
             }
             Some(ResponseEvent::Chunk(_)) => {}
