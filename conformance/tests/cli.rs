@@ -293,3 +293,36 @@ async fn serve_prints_events_and_raw_responses() {
     let response = stderr.split("[front door] Lambda response ").nth(1).unwrap_or_default();
     assert!(response.contains("\"rawPath\":\"/printed/path\""), "the raw payload: {stderr}");
 }
+
+/// Issue 16: the function's environment lacked what Lambda always gives (credentials, TZ,
+/// LANG...) and there was no way to run it in its own directory as Lambda runs /var/task.
+#[tokio::test]
+async fn the_function_runs_in_cwd_with_lambda_s_environment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("run.sh");
+    let body = format!(
+        "#!/bin/sh\necho \"cwd=$(pwd) root=$LAMBDA_TASK_ROOT tz=$TZ lang=$LANG token=${{AWS_SESSION_TOKEN:+set}}\"\nexec {}\n",
+        common::example("lambda_echo")
+    );
+    std::fs::write(&script, body).expect("write");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let out = Command::new(BIN)
+        .args(["emulate", "--shutdown-grace", "0.3", "--cwd"])
+        .arg(dir.path())
+        .args(["--", "./run.sh"])
+        .env_remove("TZ")
+        .env_remove("LANG")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let real = dir.path().canonicalize().expect("canonical");
+    let expected = format!("cwd={0} root={0} tz=:UTC lang=en_US.UTF-8 token=set", real.display());
+    assert!(stderr.contains(&expected), "{expected} in {stderr}");
+}

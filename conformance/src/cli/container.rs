@@ -58,7 +58,9 @@ pub(crate) async fn run(args: ContainerArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut config = args.lambda.config()?.runtime_command(args.command.clone());
-    config.working_dir = Some(dir);
+    if config.working_dir.is_none() {
+        config.working_dir = Some(dir);
+    }
     if config.extensions.is_empty() && config.extensions_dir.is_none() && Path::new("/opt/extensions").is_dir() {
         config = config.extensions_dir("/opt/extensions");
     }

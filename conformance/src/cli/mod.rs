@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use lwa_conformance::{Emulator, EmulatorConfig, ExtensionCommand, InitFailure};
 
@@ -103,6 +104,11 @@ pub(crate) struct LambdaArgs {
     /// Function name (AWS_LAMBDA_FUNCTION_NAME).
     #[arg(long, value_name = "NAME")]
     function_name: Option<String>,
+    /// Working directory of the runtime and the extensions (Lambda runs them in /var/task);
+    /// also LAMBDA_TASK_ROOT unless given with --env. A relative command (./run.sh) is
+    /// found in it. Default: the current directory.
+    #[arg(long, value_name = "DIR")]
+    cwd: Option<PathBuf>,
     /// Do not echo process output to stderr.
     #[arg(long)]
     quiet: bool,
@@ -134,6 +140,12 @@ impl LambdaArgs {
         }
         if let Some(name) = &self.function_name {
             config = config.function_name(name);
+        }
+        if let Some(dir) = &self.cwd {
+            let dir = dir.canonicalize().with_context(|| format!("--cwd {}", dir.display()))?;
+            anyhow::ensure!(dir.is_dir(), "--cwd {}: not a directory", dir.display());
+            config.function.task_root = dir.to_string_lossy().into_owned();
+            config.working_dir = Some(dir);
         }
         Ok(config)
     }

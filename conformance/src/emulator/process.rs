@@ -29,8 +29,42 @@ const STRIPPED_NAMES: [&str; 9] = [
     "REMOVE_BASE_PATH",
 ];
 
-/// The variables Lambda sets for every process of the function.
-pub(crate) fn function_env(config: &EmulatorConfig, runtime_api: &str) -> Vec<(String, String)> {
+/// What Lambda's "Defined runtime environment variables" table gives every function
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html>), set
+/// unless the function's own variables or the inherited environment have them. PATH and
+/// LD_LIBRARY_PATH are Lambda's values; on a laptop the inherited ones normally win.
+const LAMBDA_DEFAULTS: [(&str, &str); 4] = [
+    ("TZ", ":UTC"),
+    ("LANG", "en_US.UTF-8"),
+    ("PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin"),
+    ("LD_LIBRARY_PATH", "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"),
+];
+
+/// Lambda hands every function the execution role's temporary credentials. These are
+/// dummies (AWS's documentation example key), set as a group and only when neither the
+/// function's variables nor the inherited environment name any credentials (a key of
+/// this group, or `AWS_PROFILE`), so real keys are never mixed with a dummy token.
+const DUMMY_CREDENTIALS: [(&str, &str); 4] = [
+    ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+    ("AWS_ACCESS_KEY", "AKIAIOSFODNN7EXAMPLE"),
+    ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    ("AWS_SESSION_TOKEN", "lwa-conformance-dummy-session-token"),
+];
+
+/// The variables Lambda sets for every process of the function, then the function's own
+/// (`config.env`, which win). `inherited` tells whether the inherited environment (when
+/// [`EmulatorConfig::inherit_env`] is on) has a variable: Lambda's defaults for `TZ`,
+/// `LANG`, `PATH`, `LD_LIBRARY_PATH` and the dummy credentials give way to it.
+///
+/// Not set, as Lambda does not set them by default: `AWS_EXECUTION_ENV` (absent for
+/// OS-only runtimes, the `provided` family, which an arbitrary command is),
+/// `AWS_LAMBDA_LOG_FORMAT` and `AWS_LAMBDA_LOG_LEVEL` (only with advanced logging
+/// controls).
+pub(crate) fn function_env(
+    config: &EmulatorConfig,
+    runtime_api: &str,
+    inherited: &dyn Fn(&str) -> bool,
+) -> Vec<(String, String)> {
     let f = &config.function;
     let mut env = vec![
         ("AWS_LAMBDA_RUNTIME_API".to_string(), runtime_api.to_string()),
@@ -42,6 +76,7 @@ pub(crate) fn function_env(config: &EmulatorConfig, runtime_api: &str) -> Vec<(S
         ("AWS_LAMBDA_LOG_GROUP_NAME".into(), f.log_group_name()),
         ("AWS_LAMBDA_LOG_STREAM_NAME".into(), f.log_stream_name()),
         ("LAMBDA_TASK_ROOT".into(), f.task_root.clone()),
+        ("LAMBDA_RUNTIME_DIR".into(), "/var/runtime".into()),
         ("_HANDLER".into(), f.handler.clone()),
         (
             "AWS_LAMBDA_INITIALIZATION_TYPE".into(),
@@ -50,6 +85,15 @@ pub(crate) fn function_env(config: &EmulatorConfig, runtime_api: &str) -> Vec<(S
     ];
     if config.max_concurrency > 1 {
         env.push(("AWS_LAMBDA_MAX_CONCURRENCY".into(), config.max_concurrency.to_string()));
+    }
+    let given = |key: &str| config.env_value(key).is_some() || (config.inherit_env && inherited(key));
+    for (key, value) in LAMBDA_DEFAULTS {
+        if !given(key) {
+            env.push((key.into(), value.into()));
+        }
+    }
+    if !DUMMY_CREDENTIALS.iter().any(|(key, _)| given(key)) && !given("AWS_PROFILE") {
+        env.extend(DUMMY_CREDENTIALS.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     }
     env.extend(config.env.iter().cloned());
     env
@@ -101,7 +145,7 @@ pub(crate) fn spawn(
         cmd.env_clear();
     }
     let runtime_api = shared.addr.to_string();
-    cmd.envs(function_env(&shared.config, &runtime_api));
+    cmd.envs(function_env(&shared.config, &runtime_api, &|key| std::env::var_os(key).is_some_and(|_| !stripped(key))));
     if let Some(dir) = &shared.config.working_dir {
         cmd.current_dir(dir);
     }
@@ -182,15 +226,56 @@ mod tests {
     #[test]
     fn function_env_has_lambda_variables() {
         let config = EmulatorConfig::new().max_concurrency(4).env("AWS_LWA_PORT", "3000");
-        let env = function_env(&config, "127.0.0.1:9001");
+        let env = function_env(&config, "127.0.0.1:9001", &|_| false);
         let get = |k: &str| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
         assert_eq!(get("AWS_LAMBDA_RUNTIME_API"), Some("127.0.0.1:9001"));
         assert_eq!(get("AWS_LAMBDA_MAX_CONCURRENCY"), Some("4"));
         assert_eq!(get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), Some("128"));
         assert_eq!(get("AWS_LAMBDA_LOG_GROUP_NAME"), Some("/aws/lambda/conformance-function"));
         assert_eq!(get("AWS_LWA_PORT"), Some("3000"));
-        let classic = function_env(&EmulatorConfig::new(), "x");
+        let classic = function_env(&EmulatorConfig::new(), "x", &|_| false);
         assert!(!classic.iter().any(|(k, _)| k == "AWS_LAMBDA_MAX_CONCURRENCY"));
+    }
+
+    #[test]
+    fn function_env_has_what_lambda_always_gives() {
+        let get = |env: &[(String, String)], k: &str| {
+            env.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.clone())
+        };
+        let none = |_: &str| false;
+        let env = function_env(&EmulatorConfig::new(), "x", &none);
+        assert_eq!(get(&env, "TZ").as_deref(), Some(":UTC"));
+        assert_eq!(get(&env, "LANG").as_deref(), Some("en_US.UTF-8"));
+        assert_eq!(get(&env, "PATH").as_deref(), Some("/usr/local/bin:/usr/bin/:/bin:/opt/bin"));
+        assert!(get(&env, "LD_LIBRARY_PATH").is_some_and(|v| v.starts_with("/var/lang/lib:")));
+        assert_eq!(get(&env, "AWS_REGION").as_deref(), Some("us-east-1"));
+        assert_eq!(get(&env, "AWS_DEFAULT_REGION").as_deref(), Some("us-east-1"));
+        assert_eq!(get(&env, "LAMBDA_RUNTIME_DIR").as_deref(), Some("/var/runtime"));
+        for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+            assert!(get(&env, key).is_some(), "{key}");
+        }
+        for key in ["AWS_EXECUTION_ENV", "AWS_LAMBDA_LOG_FORMAT", "AWS_LAMBDA_LOG_LEVEL"] {
+            assert!(get(&env, key).is_none(), "{key}: Lambda does not set it by default");
+        }
+
+        // What the user or the inherited environment has wins, and appears once.
+        let user = EmulatorConfig::new().env("TZ", "Europe/Paris");
+        let inherited = |k: &str| k == "PATH" || k == "LANG";
+        let env = function_env(&user, "x", &inherited);
+        assert_eq!(get(&env, "TZ").as_deref(), Some("Europe/Paris"));
+        assert_eq!(env.iter().filter(|(k, _)| k == "TZ").count(), 1);
+        assert!(get(&env, "PATH").is_none() && get(&env, "LANG").is_none(), "inherited ones are left alone");
+        // ... unless nothing is inherited.
+        let mut clean = EmulatorConfig::new();
+        clean.inherit_env = false;
+        assert!(get(&function_env(&clean, "x", &inherited), "PATH").is_some());
+
+        // Credentials are a group: a real key never gets a dummy token beside it.
+        let real = |k: &str| k == "AWS_ACCESS_KEY_ID" || k == "AWS_SECRET_ACCESS_KEY";
+        let env = function_env(&EmulatorConfig::new(), "x", &real);
+        assert!(get(&env, "AWS_SESSION_TOKEN").is_none());
+        let profile = EmulatorConfig::new().env("AWS_PROFILE", "dev");
+        assert!(get(&function_env(&profile, "x", &none), "AWS_ACCESS_KEY_ID").is_none());
     }
 
     #[test]
