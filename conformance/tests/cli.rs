@@ -326,3 +326,17 @@ async fn the_function_runs_in_cwd_with_lambda_s_environment() {
     let expected = format!("cwd={0} root={0} tz=:UTC lang=en_US.UTF-8 token=set", real.display());
     assert!(stderr.contains(&expected), "{expected} in {stderr}");
 }
+
+/// Issue 16: the 3 s default timeout cut streaming demos off, and nothing said which
+/// variables reach the function. `--help` must say both.
+#[tokio::test]
+async fn help_explains_the_timeout_and_the_environment() {
+    for command in ["serve", "emulate"] {
+        let out = Command::new(BIN).args([command, "--help"]).output().await.expect("run");
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("Streaming demos"), "{command}: {help}");
+        assert!(help.contains("inherit this command's environment"), "{command}: {help}");
+        assert!(help.contains("AWS_LWA_*"), "{command}: {help}");
+        assert!(help.contains("--cwd"), "{command}: {help}");
+    }
+}

@@ -77,7 +77,7 @@ enum Command {
     Run(run::RunArgs),
 }
 
-/// Settings shared by both subcommands.
+/// Settings shared by the subcommands that run a function (emulate, serve, container).
 #[derive(Debug, Args)]
 pub(crate) struct LambdaArgs {
     /// Start every executable file of this directory as an extension (sorted by name).
@@ -86,7 +86,10 @@ pub(crate) struct LambdaArgs {
     /// Start an extension explicitly: NAME=COMMAND (the command is split on spaces).
     #[arg(long = "extension", value_name = "NAME=COMMAND")]
     extensions: Vec<String>,
-    /// Function timeout in seconds (fractions allowed).
+    /// Function timeout in seconds (fractions allowed). The default is Lambda's, 3 s: an
+    /// invocation still running then ends with a timeout (the front door answers the
+    /// trigger's 502, 503 or 504, a stream is cut off) and the environment is reset. Streaming demos, slow
+    /// endpoints and debugging need more, e.g. --timeout 60 (Lambda allows up to 900).
     #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_seconds)]
     timeout: Duration,
     /// Init limit in seconds.
@@ -98,7 +101,14 @@ pub(crate) struct LambdaArgs {
     /// AWS_LAMBDA_MAX_CONCURRENCY (Lambda Managed Instances) when above 1.
     #[arg(long, value_name = "N", default_value_t = 1)]
     concurrency: u32,
-    /// Function environment variable KEY=VALUE (repeatable), e.g. AWS_LWA_PORT=3000.
+    /// Function environment variable KEY=VALUE (repeatable), e.g. AWS_LWA_PORT=3000; it
+    /// wins over everything else, Lambda's own variables included. The processes also
+    /// inherit this command's environment (PATH, HOME, ...) except what would leak the
+    /// caller's Lambda or adapter settings: AWS_LAMBDA_*, AWS_LWA_*, LAMBDA_*, _X_AMZN_*,
+    /// _HANDLER, PORT, HOST, READINESS_CHECK_PORT, READINESS_CHECK_PATH,
+    /// READINESS_CHECK_PROTOCOL, READINESS_CHECK_MIN_UNHEALTHY_STATUS, ASYNC_INIT and
+    /// REMOVE_BASE_PATH are stripped (set them with --env). Lambda's defaults (TZ=:UTC,
+    /// LANG, PATH, LD_LIBRARY_PATH, dummy AWS credentials) fill in what neither gives.
     #[arg(long = "env", short = 'e', value_name = "KEY=VALUE")]
     env: Vec<String>,
     /// Function name (AWS_LAMBDA_FUNCTION_NAME).
