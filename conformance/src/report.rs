@@ -54,6 +54,10 @@ pub struct CaseResult {
     pub problems: Vec<String>,
     /// Wall time.
     pub duration_ms: u64,
+    /// The first try failed and a second one did not: what the first try saw. A case
+    /// that fails twice stays failed; one that passes only on a second try is counted
+    /// apart (timing under load on a small machine, or a flaky adapter).
+    pub first_try: Option<Vec<String>>,
 }
 
 impl CaseResult {
@@ -141,6 +145,14 @@ impl Report {
             );
             for problem in &r.problems {
                 let _ = writeln!(out, "    - {problem}");
+            }
+        }
+        let retried: Vec<&CaseResult> = self.results.iter().filter(|r| r.first_try.is_some()).collect();
+        if !retried.is_empty() {
+            let _ = writeln!(out, "\n{} passed only on a second try:", retried.len());
+            for r in retried {
+                let first = r.first_try.as_deref().unwrap_or_default();
+                let _ = writeln!(out, "    {} [{}]: {}", r.id, r.target(), first.first().map_or("", String::as_str));
             }
         }
         let _ = writeln!(
@@ -260,6 +272,7 @@ mod tests {
             verdict,
             problems: if verdict == Verdict::Pass { vec![] } else { vec!["expected \"a\" & got b".into()] },
             duration_ms: 5,
+            first_try: None,
         }
     }
 
