@@ -64,9 +64,12 @@ zip-package: setup build-release
 
 # End-to-end benchmark: each ADAPTER (default: the reference release build; `lwa` = LWA 1.0 built once
 # from crates.io; NAME=PATH for any binary) under the emulator, next to the floor (direct app calls) and
-# the harness. Table here; target/bench/report.json and summary.md. Put the baseline first.
-bench *ARGS:
+# the harness; then cold start inside each sample app's container, reference vs LWA 1.0.
+# Tables here; target/bench/report.json and summary.md (with the container table). Put the baseline first.
+bench *ARGS: images
     scripts/bench.sh {{ARGS}}
+    scripts/bench-containers.sh reference lwa
+    cat target/bench/containers.md >> target/bench/summary.md
 
 # Image start to the first answered invocation, per sample app's image; target/bench/containers.md.
 # Cold start inside a container: the reference adapter vs LWA 1.0 (or NAME=PATH ...).
