@@ -73,6 +73,14 @@ impl<B> ResponseStream<B> {
             finished: false,
         }
     }
+
+    /// Ends the stream: the trailers that report the deadline passing.
+    fn timed_out(&mut self) -> Frame<Bytes> {
+        self.finished = true;
+        let message = "the app's response did not finish before the invocation deadline";
+        tracing::error!("{message}");
+        Frame::trailers(error_trailers("Adapter.AppTimeout", message))
+    }
 }
 
 /// Trailers that report a failed stream.
@@ -104,6 +112,11 @@ where
         if self.finished {
             return Poll::Ready(None);
         }
+        // The deadline is checked before every frame, not only when the app's body is
+        // pending: a body that is always ready (a fast endless stream) never is.
+        if self.deadline.as_ref().is_some_and(|deadline| Instant::now() >= deadline.deadline()) {
+            return Poll::Ready(Some(Ok(self.timed_out())));
+        }
         loop {
             match Pin::new(&mut self.inner).poll_frame(cx) {
                 Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
@@ -128,13 +141,7 @@ where
                 Poll::Pending => {
                     if let Some(deadline) = self.deadline.as_mut() {
                         if deadline.as_mut().poll(cx).is_ready() {
-                            self.finished = true;
-                            let message = "the app's response did not finish before the invocation deadline";
-                            tracing::error!("{message}");
-                            return Poll::Ready(Some(Ok(Frame::trailers(error_trailers(
-                                "Adapter.AppTimeout",
-                                message,
-                            )))));
+                            return Poll::Ready(Some(Ok(self.timed_out())));
                         }
                     }
                     return Poll::Pending;
@@ -196,5 +203,30 @@ mod tests {
         let body = base64::engine::general_purpose::STANDARD.decode(trailers[ERROR_BODY_TRAILER].as_bytes()).unwrap();
         let body: Value = serde_json::from_slice(&body).unwrap();
         assert!(body["errorMessage"].as_str().unwrap().contains("connection reset"));
+    }
+
+    /// Regression (issue 14): the deadline was only checked when the app's body was
+    /// pending, so a body that is always ready (an endless fast stream) never got the
+    /// `Adapter.AppTimeout` trailer and streamed past the invocation deadline.
+    #[tokio::test]
+    async fn an_always_ready_body_still_ends_at_the_deadline() {
+        let endless = futures_util::stream::repeat_with(|| Ok::<_, Infallible>(Frame::data(Bytes::from_static(b"x"))));
+        let deadline = Instant::now() + std::time::Duration::from_millis(100);
+        let mut stream = ResponseStream::new(Bytes::from_static(b"P"), StreamBody::new(endless), Some(deadline));
+        let read = async {
+            loop {
+                let frame = stream.frame().await.expect("the stream ends with trailers, not silently").unwrap();
+                if let Err(frame) = frame.into_data() {
+                    return frame.into_trailers().expect("a trailers frame");
+                }
+                // Let the timeout below run: the body itself never yields.
+                tokio::task::yield_now().await;
+            }
+        };
+        let trailers = tokio::time::timeout(std::time::Duration::from_secs(5), read)
+            .await
+            .expect("the stream did not end at the deadline");
+        assert_eq!(trailers[ERROR_TYPE_TRAILER], "Adapter.AppTimeout");
+        assert!(Instant::now() >= deadline, "not before the deadline either");
     }
 }
