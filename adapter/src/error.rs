@@ -5,6 +5,22 @@ use crate::event::EventError;
 /// Lambda's limit for a buffered response payload.
 pub const BUFFERED_LIMIT: usize = 6 * 1024 * 1024;
 
+/// How much of the app's body becomes the message of an `Adapter.AppErrorStatus` error.
+pub const ERROR_BODY_CAP: usize = 1024;
+
+/// The message for an error status: the first [`ERROR_BODY_CAP`] bytes of `body` as text,
+/// then a marker when the body was longer or `cut` says why the rest is missing.
+pub(crate) fn error_body_text(body: &[u8], cut: Option<&str>) -> String {
+    let mut text = String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_CAP)]).into_owned();
+    if body.len() > ERROR_BODY_CAP {
+        text.push_str(&format!("... (truncated to the first {ERROR_BODY_CAP} bytes)"));
+    }
+    if let Some(cut) = cut {
+        text.push_str(&format!(" ({cut})"));
+    }
+    text
+}
+
 /// A failed invocation. Each variant has its own `errorType` ([`InvocationError::error_type`]);
 /// the adapter reports it through the Runtime API's invocation-error call and serves the
 /// next event.
@@ -81,5 +97,19 @@ impl InvocationError {
             "stackTrace": [],
         });
         body.to_string().into_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_text_keeps_the_first_kib_and_says_so() {
+        assert_eq!(error_body_text(b"upstream down", None), "upstream down");
+        let long = error_body_text(&[b'e'; 4096], None);
+        assert!(long.starts_with(&"e".repeat(ERROR_BODY_CAP)) && !long.contains(&"e".repeat(ERROR_BODY_CAP + 1)));
+        assert!(long.ends_with("(truncated to the first 1024 bytes)"), "{long}");
+        assert_eq!(error_body_text(b"part", Some("cut")), "part (cut)");
     }
 }

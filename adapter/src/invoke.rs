@@ -4,14 +4,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 
 use crate::config::{Config, InvokeMode};
-use crate::error::{InvocationError, BUFFERED_LIMIT};
+use crate::error::{error_body_text, InvocationError, BUFFERED_LIMIT, ERROR_BODY_CAP};
 use crate::event::{translate, Translation};
 use crate::forward::AppClient;
 use crate::lambda_api::Invocation;
@@ -94,9 +94,7 @@ impl Handler {
         let response = self.app.send_streaming(request, deadline).await?;
         let status = response.status();
         if self.config.error_status_codes.as_ref().is_some_and(|set| set.contains(status.as_u16())) {
-            let body =
-                Limited::new(response.into_body(), 1024).collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-            let body = String::from_utf8_lossy(&body).into_owned();
+            let body = error_body(response.into_body(), deadline).await;
             return Err(InvocationError::ErrorStatus { status: status.as_u16(), body });
         }
         let prelude = prelude(status, response.headers());
@@ -119,6 +117,39 @@ impl Handler {
             Err(InvocationError::AppNotReady { url: self.readiness.url().to_owned() })
         }
     }
+}
+
+/// The message of an error status in streaming mode: the start of the app's body, read
+/// until [`ERROR_BODY_CAP`] bytes are in, the body ends or fails, or `deadline` passes.
+/// The app's body may be endless or stall (it is streamed), so it is never read whole
+/// and never past the deadline: what arrived is the message, marked when cut short.
+async fn error_body<B>(mut body: B, deadline: Option<Instant>) -> String
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: std::error::Error + 'static,
+{
+    let mut head = BytesMut::new();
+    let read = async {
+        while head.len() <= ERROR_BODY_CAP {
+            match body.frame().await {
+                None => return None,
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        head.extend_from_slice(&data);
+                    }
+                }
+                Some(Err(err)) => return Some(format!("the body failed: {}", crate::forward::chain(&err))),
+            }
+        }
+        None
+    };
+    let cut = match deadline {
+        None => read.await,
+        Some(deadline) => tokio::time::timeout_at(deadline, read)
+            .await
+            .unwrap_or_else(|_| Some("the rest did not arrive before the invocation deadline".to_owned())),
+    };
+    error_body_text(&head, cut.as_deref())
 }
 
 fn log_warnings(warnings: &[String]) {

@@ -57,8 +57,9 @@ fn full(body: impl Into<Bytes>) -> http_body_util::combinators::BoxBody<Bytes, I
     Full::new(body.into()).boxed()
 }
 
-/// A Runtime API that hands out `events` (request ids `0`, `1`, ...) and records results.
-async fn fake_lambda(events: Vec<Vec<u8>>) -> (String, Shared<Vec<(String, Streamed)>>) {
+/// A Runtime API that hands out `events` (request ids `0`, `1`, ...) with `deadline_ms`
+/// left, and records results.
+async fn fake_lambda(events: Vec<Vec<u8>>, deadline_ms: u64) -> (String, Shared<Vec<(String, Streamed)>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
     let queue = Arc::new(Mutex::new(events.into_iter().enumerate().collect::<std::collections::VecDeque<_>>()));
@@ -81,7 +82,7 @@ async fn fake_lambda(events: Vec<Vec<u8>>) -> (String, Shared<Vec<(String, Strea
                     tokio::time::sleep(Duration::from_secs(600)).await;
                     return Response::new(full(""));
                 };
-                let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64 + 10_000;
+                let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64 + deadline_ms;
                 return Response::builder()
                     .header("lambda-runtime-aws-request-id", id.to_string())
                     .header("lambda-runtime-deadline-ms", deadline.to_string())
@@ -118,12 +119,25 @@ async fn fake_lambda(events: Vec<Vec<u8>>) -> (String, Shared<Vec<(String, Strea
     (address, results)
 }
 
-/// An app whose `/stream` sends 4 chunks 150 ms apart, and whose `/broken` dies mid-body.
+/// An app whose `/stream` sends 4 chunks 150 ms apart, and whose `/broken` dies mid-body;
+/// `/error-stall` answers 502, sends `partial` and never ends; `/error-big` answers 502
+/// with 4 KiB of `e`.
 async fn streaming_app() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(serve(listener, |req: Request<Incoming>| async move {
         match req.uri().path() {
+            "/error-stall" => {
+                let (tx, rx) = mpsc::channel::<Result<Frame<Bytes>, Infallible>>(1);
+                tokio::spawn(async move {
+                    let _ = tx.send(Ok(Frame::data(Bytes::from_static(b"partial")))).await;
+                    // Keep the body open, sending nothing more.
+                    tokio::time::sleep(Duration::from_secs(600)).await;
+                    drop(tx);
+                });
+                Response::builder().status(502).body(StreamBody::new(tokio_stream_from(rx)).boxed()).unwrap()
+            }
+            "/error-big" => Response::builder().status(502).body(full("e".repeat(4096))).unwrap(),
             "/stream" | "/broken" => {
                 let broken = req.uri().path() == "/broken";
                 let (tx, rx) = mpsc::channel::<Result<Frame<Bytes>, Infallible>>(1);
@@ -164,18 +178,29 @@ fn furl(path: &str) -> Vec<u8> {
 }
 
 async fn run(events: Vec<Vec<u8>>, count: usize) -> Vec<(String, Streamed)> {
+    run_with(events, count, 10_000, &[]).await
+}
+
+/// [`run`] with `deadline_ms` per invocation and extra environment variables.
+async fn run_with(
+    events: Vec<Vec<u8>>,
+    count: usize,
+    deadline_ms: u64,
+    env: &[(&str, &str)],
+) -> Vec<(String, Streamed)> {
     let port = streaming_app().await;
-    let (address, results) = fake_lambda(events).await;
-    let _adapter = Adapter(
-        Command::new(env!("CARGO_BIN_EXE_lambda-adapter"))
-            .env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", address)
-            .env("AWS_LWA_PORT", port.to_string())
-            .env("AWS_LWA_INVOKE_MODE", "response_stream")
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (address, results) = fake_lambda(events, deadline_ms).await;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lambda-adapter"));
+    command
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", address)
+        .env("AWS_LWA_PORT", port.to_string())
+        .env("AWS_LWA_INVOKE_MODE", "response_stream")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let _adapter = Adapter(command.spawn().unwrap());
     let start = Instant::now();
     while results.lock().unwrap().len() < count && start.elapsed() < Duration::from_secs(15) {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -223,4 +248,44 @@ async fn a_broken_stream_is_reported_in_trailers_not_in_the_body() {
     let body: Vec<u8> = broken.chunks.iter().flat_map(|(_, c)| c.to_vec()).collect();
     assert!(!String::from_utf8_lossy(&body).contains("Lambda-Runtime"), "no error text in the payload");
     assert!(out.iter().any(|(p, _)| p.contains("/invocation/1/")), "the next event is served");
+}
+
+/// The invocation-error body Lambda received for request id `id`.
+fn error_of(out: &[(String, Streamed)], id: &str) -> Value {
+    let (_, seen) = out
+        .iter()
+        .find(|(p, _)| p.ends_with(&format!("/invocation/{id}/error")))
+        .unwrap_or_else(|| panic!("no error for {id}: {out:?}"));
+    let body: Vec<u8> = seen.chunks.iter().flat_map(|(_, c)| c.to_vec()).collect();
+    serde_json::from_slice(&body).unwrap()
+}
+
+/// Regression (issue 14): with AWS_LWA_ERROR_STATUS_CODES in response_stream mode, the
+/// error body was read with no deadline, so an app that sent a 5xx head and then stalled
+/// hung the worker for good. The body is read until the invocation deadline: the error
+/// reaches Lambda with what arrived, and the next event is served.
+#[tokio::test]
+async fn error_status_with_a_stalled_body_fails_at_the_deadline() {
+    let out =
+        run_with(vec![furl("/error-stall"), furl("/stream")], 2, 1_500, &[("AWS_LWA_ERROR_STATUS_CODES", "500-504")])
+            .await;
+    let error = error_of(&out, "0");
+    assert_eq!(error["errorType"], "Adapter.AppErrorStatus");
+    let message = error["errorMessage"].as_str().unwrap();
+    assert!(message.contains("502") && message.contains("partial"), "{message}");
+    assert!(out.iter().any(|(p, _)| p.ends_with("/invocation/1/response")), "the next event is served");
+}
+
+/// Regression (issue 14): in response_stream mode an error body over 1 KiB gave an empty
+/// error message (the size limit turned the whole read into an error, replaced by
+/// nothing). The first KiB is the message, with a marker saying it was cut.
+#[tokio::test]
+async fn error_status_with_a_big_body_keeps_its_first_kib() {
+    let out = run_with(vec![furl("/error-big")], 1, 10_000, &[("AWS_LWA_ERROR_STATUS_CODES", "502")]).await;
+    let error = error_of(&out, "0");
+    assert_eq!(error["errorType"], "Adapter.AppErrorStatus");
+    let message = error["errorMessage"].as_str().unwrap();
+    assert!(message.contains(&"e".repeat(1024)), "{message}");
+    assert!(!message.contains(&"e".repeat(1025)), "at most 1 KiB of the body: {message}");
+    assert!(message.contains("truncated"), "{message}");
 }

@@ -42,7 +42,7 @@ pub fn encode(
     let (parts, mut body) = response.into_parts();
     let status = parts.status;
     if options.error_status_codes.is_some_and(|set| set.contains(status.as_u16())) {
-        let text = String::from_utf8_lossy(&body[..body.len().min(1024)]).into_owned();
+        let text = crate::error::error_body_text(&body, None);
         return Err(InvocationError::ErrorStatus { status: status.as_u16(), body: text });
     }
     let mut headers = parts.headers;
