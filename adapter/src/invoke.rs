@@ -106,7 +106,15 @@ impl Handler {
         if self.ready.load(Ordering::Acquire) {
             return Ok(());
         }
-        let _guard = self.checking.lock().await;
+        // Another invocation may hold the check; waiting for it is bounded by this
+        // invocation's own deadline.
+        let _guard = match deadline {
+            None => self.checking.lock().await,
+            Some(deadline) => match tokio::time::timeout_at(deadline, self.checking.lock()).await {
+                Ok(guard) => guard,
+                Err(_) => return Err(InvocationError::AppNotReady { url: self.readiness.url().to_owned() }),
+            },
+        };
         if self.ready.load(Ordering::Acquire) {
             return Ok(());
         }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use tokio::time::Instant;
 
 use crate::config::{Config, ReadinessProtocol};
@@ -15,6 +15,11 @@ use crate::status::StatusSet;
 pub const INTERVAL: Duration = Duration::from_millis(10);
 /// How often a waiting line is logged.
 pub const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+/// How long one probe may take (connect, and the response head for HTTP). An app that
+/// accepts the connection and never answers must not hold the check (and the lock every
+/// concurrent invocation waits on) past the async-init budget or the invocation deadline;
+/// the next attempt opens a new connection.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The readiness check for one app.
 #[derive(Debug, Clone)]
@@ -48,8 +53,19 @@ impl Readiness {
         &self.url
     }
 
-    /// One probe: `Ok` when ready, else what was seen.
-    pub async fn probe(&self) -> Result<(), String> {
+    /// One probe: `Ok` when ready, else what was seen. It gives up after
+    /// [`PROBE_TIMEOUT`], or at `until` when that comes first.
+    pub async fn probe(&self, until: Option<Instant>) -> Result<(), String> {
+        let limit = Instant::now() + PROBE_TIMEOUT;
+        let limit = until.map_or(limit, |until| until.min(limit));
+        match tokio::time::timeout_at(limit, self.attempt()).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err("no answer within the probe's time limit".to_owned()),
+        }
+    }
+
+    /// One probe, unbounded in time.
+    async fn attempt(&self) -> Result<(), String> {
         match self.protocol {
             ReadinessProtocol::Tcp => {
                 tokio::net::TcpStream::connect(&self.authority).await.map(drop).map_err(|e| e.to_string())
@@ -58,8 +74,9 @@ impl Readiness {
                 let request = http::Request::get(&self.url).body(Full::new(Bytes::new())).map_err(|e| e.to_string())?;
                 let response = self.client.request(request).await.map_err(|e| chain(&e))?;
                 let status = response.status();
-                // Drain the body so the connection can be reused by the next probe.
-                let _ = response.into_body().collect().await;
+                // The status is enough: the body is dropped unread, since a health
+                // endpoint may stream forever (the next probe opens a new connection).
+                drop(response);
                 if self.healthy.contains(status.as_u16()) {
                     Ok(())
                 } else {
@@ -75,7 +92,7 @@ impl Readiness {
         let start = Instant::now();
         let mut next_progress = start + PROGRESS_EVERY;
         loop {
-            let last = match self.probe().await {
+            let last = match self.probe(until).await {
                 Ok(()) => {
                     tracing::info!(url = %self.url, elapsed_ms = start.elapsed().as_millis() as u64, "app is ready");
                     return true;

@@ -492,3 +492,98 @@ async fn relative_deadline_from_cargo_lambda_watch_gets_the_apps_answer() {
     assert_eq!(out[0].0, "response", "{out:?}");
     assert_eq!(out[0].2["statusCode"], 200);
 }
+
+/// A raw HTTP/1.1 app. Connection number `n` (from 0) is handed to `serve(n, socket)`.
+async fn raw_app<F, Fut>(serve: F) -> String
+where
+    F: Fn(usize, tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        for n in 0.. {
+            let Ok((socket, _)) = listener.accept().await else { return };
+            tokio::spawn(serve(n, socket));
+        }
+    });
+    port.to_string()
+}
+
+/// Reads one request head (up to the blank line); `None` when the peer closed first.
+async fn read_head(socket: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = socket.read(&mut buf).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    Some(String::from_utf8_lossy(&head).into_owned())
+}
+
+/// Regression (issue 14): readiness probes had no timeout. An app that accepts the
+/// connection and never answers (here: its first connection) held the probe forever,
+/// so the adapter never became ready even once the app answered. A probe attempt now
+/// gives up after a short timeout and the next attempt finds the app ready.
+#[tokio::test]
+async fn readiness_survives_a_probe_the_app_never_answers() {
+    use tokio::io::AsyncWriteExt;
+    let port = raw_app(|n, mut socket| async move {
+        if n == 0 {
+            // Accepted, never answered: hold the socket open.
+            tokio::time::sleep(Duration::from_secs(600)).await;
+            drop(socket);
+            return;
+        }
+        while read_head(&mut socket).await.is_some() {
+            if socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await.is_err() {
+                return;
+            }
+        }
+    })
+    .await;
+    let runtime = runtime_api(vec![("after-stuck-probe".into(), v2_event("/echo", ""), vec![])]).await;
+    let _adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &port)]);
+    let out = tokio::time::timeout(Duration::from_secs(20), results(&runtime, 1))
+        .await
+        .expect("the adapter never became ready");
+    assert_eq!(out[0].0, "response", "{out:?}");
+    assert_eq!(out[0].2["statusCode"], 200);
+}
+
+/// Regression (issue 14): the readiness probe read the health response's body to the
+/// end, so a health endpoint that sends a 200 head and then streams forever kept the
+/// adapter from ever becoming ready. The status is enough; the body is dropped.
+#[tokio::test]
+async fn readiness_does_not_wait_for_an_endless_health_body() {
+    use tokio::io::AsyncWriteExt;
+    let port = raw_app(|_, mut socket| async move {
+        while let Some(head) = read_head(&mut socket).await {
+            if head.starts_with("GET /health ") {
+                if socket.write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n").await.is_err() {
+                    return;
+                }
+                // Stream until the adapter hangs up.
+                while socket.write_all(b"1\r\nx\r\n").await.is_ok() {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                return;
+            }
+            if socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await.is_err() {
+                return;
+            }
+        }
+    })
+    .await;
+    let runtime = runtime_api(vec![("after-endless-health".into(), v2_event("/echo", ""), vec![])]).await;
+    let _adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &port), ("AWS_LWA_READINESS_CHECK_PATH", "/health")]);
+    let out = tokio::time::timeout(Duration::from_secs(20), results(&runtime, 1))
+        .await
+        .expect("the adapter never became ready");
+    assert_eq!(out[0].0, "response", "{out:?}");
+    assert_eq!(out[0].2["statusCode"], 200);
+}
