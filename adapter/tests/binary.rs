@@ -587,3 +587,88 @@ async fn readiness_does_not_wait_for_an_endless_health_body() {
     assert_eq!(out[0].0, "response", "{out:?}");
     assert_eq!(out[0].2["statusCode"], 200);
 }
+
+/// An app that advertises keep-alive and closes connections idle for more than
+/// `idle_ms`, the way Node (5 s) and gunicorn (2 s) do. Its close is modelled at the
+/// worst moment for the adapter: a request arriving on a connection idle for longer
+/// is read and the socket closed without an answer, as when a thawed adapter writes to
+/// a socket the app closed while the sandbox was frozen and sees the FIN only after.
+async fn app_closing_idle_connections(idle_ms: u64) -> String {
+    use tokio::io::AsyncWriteExt;
+    raw_app(move |_, mut socket| async move {
+        let mut last_answer: Option<Instant> = None;
+        while read_head(&mut socket).await.is_some() {
+            if last_answer.is_some_and(|at| at.elapsed() > Duration::from_millis(idle_ms)) {
+                return; // drops the socket: closed with the request unanswered
+            }
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nconnection: keep-alive\r\nkeep-alive: timeout={}\r\ncontent-length: 2\r\n\r\nok",
+                idle_ms.div_ceil(1000)
+            );
+            if socket.write_all(answer.as_bytes()).await.is_err() {
+                return;
+            }
+            last_answer = Some(Instant::now());
+        }
+    })
+    .await
+}
+
+/// A Runtime API with `first` at once, then `second` (a v2 event with `method`) handed
+/// out `gap` after the adapter asks for it.
+async fn two_events_apart(first: &str, second: &str, method_of_second: &str, gap: Duration) -> MockServer {
+    let second_event = json!({
+        "version": "2.0", "rawPath": "/echo", "rawQueryString": "", "headers": {},
+        "requestContext": {"http": {"method": method_of_second}}, "body": "x", "isBase64Encoded": false
+    });
+    let runtime = runtime_api(vec![(first.into(), v2_event("/echo", ""), vec![])]).await;
+    Mock::given(method("GET"))
+        .and(path("/2018-06-01/runtime/invocation/next"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("lambda-runtime-aws-request-id", second)
+                .insert_header("lambda-runtime-deadline-ms", deadline_in(10_000).as_str())
+                .set_body_bytes(second_event.to_string().into_bytes())
+                .set_delay(gap),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&runtime)
+        .await;
+    runtime
+}
+
+/// Regression (issue 14): idle connections to the app were kept 60 s while Node (5 s)
+/// and gunicorn (2 s) close theirs, so after a freeze and thaw the adapter reused a
+/// socket the app had just closed and the invocation failed with
+/// Adapter.AppConnectionError. The pool now drops idle connections before the common
+/// servers do: an app closing after 1.5 s and a second event 1.8 s later both succeed.
+/// The second is a POST, which is not sent twice (see the next test), so only the pool's
+/// idle timeout saves it.
+#[tokio::test]
+async fn connection_idle_longer_than_the_apps_keep_alive_is_not_reused() {
+    let port = app_closing_idle_connections(1_500).await;
+    let runtime = two_events_apart("first", "after-idle", "POST", Duration::from_millis(1_800)).await;
+    let _adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &port)]);
+    let out = tokio::time::timeout(Duration::from_secs(20), results(&runtime, 2)).await.expect("two results");
+    for (kind, id, body) in &out {
+        assert_eq!(kind, "response", "{id}: {body}");
+        assert_eq!(body["statusCode"], 200, "{id}");
+    }
+}
+
+/// Regression (issue 14): a request that met a connection the app had just closed
+/// failed the invocation. An app with a keep-alive shorter than the adapter's pool
+/// (100 ms here) still closes under it; an idempotent request (a GET) that got no
+/// answer at all is sent once more on a new connection and succeeds.
+#[tokio::test]
+async fn request_on_a_connection_the_app_just_closed_is_sent_again() {
+    let port = app_closing_idle_connections(100).await;
+    let runtime = two_events_apart("first", "after-close", "GET", Duration::from_millis(400)).await;
+    let _adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &port)]);
+    let out = tokio::time::timeout(Duration::from_secs(20), results(&runtime, 2)).await.expect("two results");
+    for (kind, id, body) in &out {
+        assert_eq!(kind, "response", "{id}: {body}");
+        assert_eq!(body["statusCode"], 200, "{id}");
+    }
+}
