@@ -197,6 +197,15 @@ pub(crate) async fn next(shared: Arc<Shared>, req: Request<Incoming>) -> Respons
     let _waiter = ExtWaiter { shared: shared.clone(), id: id.clone() };
     loop {
         let mut changes = shared.subscribe();
+        // Look before changing anything: `with_state` wakes every waiter, this poll
+        // included, so an idle extension's long poll spun at 100% CPU.
+        let pending = shared.read(|st| st.extensions.iter().find(|e| e.id == id).is_none_or(|e| !e.queue.is_empty()));
+        if !pending {
+            if shared.is_closed() || changes.changed().await.is_err() {
+                return ApiError::Internal.into_response();
+            }
+            continue;
+        }
         let event = shared.with_state(|st| {
             let at = shared.elapsed();
             let Some(ext) = st.extensions.iter_mut().find(|e| e.id == id) else {

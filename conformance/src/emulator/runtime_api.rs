@@ -46,6 +46,18 @@ pub(crate) async fn next(shared: Arc<Shared>) -> Response<Full<Bytes>> {
     let _waiter = RuntimeWaiter::enter(&shared);
     loop {
         let mut changes = shared.subscribe();
+        // Look before changing anything: `with_state` wakes every waiter, this poll
+        // included, so calling it on an empty queue made an idle long poll spin at 100%
+        // CPU (a runtime waiting for its next event kept a core busy).
+        let queued = shared.read(|st| {
+            st.runtime_queue.iter().any(|id| st.active.get(id).is_some_and(|a| a.status == ActiveStatus::Queued))
+        });
+        if !queued {
+            if shared.is_closed() || changes.changed().await.is_err() {
+                return ApiError::Internal.into_response();
+            }
+            continue;
+        }
         let found = shared.with_state(|st| {
             while let Some(id) = st.runtime_queue.pop_front() {
                 if let Some(active) = st.active.get_mut(&id) {
