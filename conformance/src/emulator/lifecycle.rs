@@ -323,6 +323,12 @@ async fn stop_processes(
 /// reparented to it). The emulator's own children are spared: their watchers reap them.
 async fn kill_descendants(shared: &Arc<Shared>, before: Vec<reaper::ProcEntry>) -> Vec<String> {
     let subreaper = shared.config.subreaper;
+    // Nothing to look for: return without yielding. A reset that awaited here let a
+    // runtime's /next long poll spin on state changes (timeout_resets_and_the_next_invoke_
+    // reinitialises in tests/runtime_api.rs hung at 100% CPU).
+    if !subreaper && before.is_empty() {
+        return Vec::new();
+    }
     let spared: Vec<i32> = shared.read(|st| st.procs.iter().filter_map(|p| p.pgid).collect());
     let killed = tokio::task::spawn_blocking(move || {
         let mut targets = before;
