@@ -103,6 +103,7 @@ pub mod echo_app;
 pub mod emulator;
 mod error;
 pub mod gateway;
+pub mod http_server;
 pub mod report;
 pub mod runner;
 

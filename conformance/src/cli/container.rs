@@ -1,6 +1,5 @@
 //! `lwa-conformance container`: the entrypoint wrapper of a Lambda container image.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,8 +12,6 @@ use clap::Args;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use lwa_conformance::apps::AppCommand;
 use lwa_conformance::{Emulator, ErrorBody, Invocation, Outcome};
 use tokio::net::TcpListener;
@@ -79,7 +76,7 @@ pub(crate) async fn run(args: ContainerArgs) -> anyhow::Result<ExitCode> {
         emulator.runtime_api()
     );
     tokio::select! {
-        () = serve(listener, emulator.clone()) => {}
+        () = lwa_conformance::http_server::serve(listener, emulator.clone(), answer) => {}
         () = super::stop_signal() => {}
     }
     let report = emulator.shutdown().await;
@@ -87,23 +84,6 @@ pub(crate) async fn run(args: ContainerArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(listener: TcpListener, emulator: Arc<Emulator>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let emulator = emulator.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                let emulator = emulator.clone();
-                async move { Ok::<_, Infallible>(answer(req, &emulator).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-        });
-    }
-}
 
 fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body));
@@ -112,7 +92,7 @@ fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Respo
     response
 }
 
-async fn answer(req: Request<Incoming>, emulator: &Emulator) -> Response<Full<Bytes>> {
+async fn answer(emulator: Arc<Emulator>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let observe = match (req.method(), req.uri().path()) {
         (&Method::POST, INVOKE_PATH) => false,
         (&Method::POST, OBSERVE_PATH) => true,

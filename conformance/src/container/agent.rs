@@ -7,7 +7,6 @@
 //! (read-only root, non-root user, memory limit), and replies with the observation. The
 //! runner outside checks and normalises it exactly as it does for the process host.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,8 +15,6 @@ use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use super::wire::{CaseReply, CaseRequest, WireObservation, CASES_PATH};
@@ -34,25 +31,8 @@ pub async fn run(listener: TcpListener, app: AppCommand) -> Result<(), String> {
     let shared = AppProcess::spawn(&app, Duration::ZERO, APP_READY_WITHIN).await?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("{READY_LINE} on {addr} ({} on 127.0.0.1:{})", app.name, shared.port());
-    let state = Arc::new((app, shared));
-    loop {
-        let (stream, _) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let state = state.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                let state = state.clone();
-                async move { Ok::<_, Infallible>(answer(req, &state.0, &state.1).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-        });
-    }
+    crate::http_server::serve(listener, Arc::new((app, shared)), answer).await;
+    Ok(())
 }
 
 fn reply(status: StatusCode, body: String) -> Response<Full<Bytes>> {
@@ -66,7 +46,8 @@ fn failure(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
     reply(status, serde_json::json!({ "error": message }).to_string())
 }
 
-async fn answer(req: Request<Incoming>, app: &AppCommand, shared: &AppProcess) -> Response<Full<Bytes>> {
+async fn answer(state: Arc<(AppCommand, AppProcess)>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let (app, shared) = (&state.0, &state.1);
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/lwa/v1/health") => reply(StatusCode::OK, r#"{"status":"ok"}"#.to_owned()),
         (&Method::POST, CASES_PATH) => {
