@@ -135,14 +135,7 @@ impl Report {
             );
         }
         for r in self.results.iter().filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::NonStrict)) {
-            let _ = writeln!(
-                out,
-                "\n{} {} [{}]: {}",
-                r.verdict.name().to_uppercase(),
-                r.id,
-                r.target(),
-                r.description
-            );
+            let _ = writeln!(out, "\n{} {} [{}]: {}", r.verdict.name().to_uppercase(), r.id, r.target(), r.description);
             for problem in &r.problems {
                 let _ = writeln!(out, "    - {problem}");
             }

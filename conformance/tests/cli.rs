@@ -172,8 +172,9 @@ async fn stop(mut child: tokio::process::Child) -> String {
     rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("signal");
     let mut stderr = String::new();
     let mut err = child.stderr.take().expect("stderr");
-    let _ = tokio::time::timeout(Duration::from_secs(10), tokio::io::AsyncReadExt::read_to_string(&mut err, &mut stderr))
-        .await;
+    let _ =
+        tokio::time::timeout(Duration::from_secs(10), tokio::io::AsyncReadExt::read_to_string(&mut err, &mut stderr))
+            .await;
     let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
     stderr
 }

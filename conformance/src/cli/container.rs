@@ -41,8 +41,7 @@ pub(crate) struct ContainerArgs {
 }
 
 pub(crate) async fn run(args: ContainerArgs) -> anyhow::Result<ExitCode> {
-    let listener =
-        TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener = TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     if args.cases {
         let app = AppCommand { name: args.command.join(" "), argv: args.command, dir };
@@ -83,7 +82,6 @@ pub(crate) async fn run(args: ContainerArgs) -> anyhow::Result<ExitCode> {
     super::print_shutdown(&report);
     Ok(ExitCode::SUCCESS)
 }
-
 
 fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body));

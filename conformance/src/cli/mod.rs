@@ -181,8 +181,7 @@ pub(crate) async fn print_init_failure(emulator: &Emulator, failure: &InitFailur
     };
     // The exit can be seen before the last lines of its pipes are read.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let lines: Vec<String> =
-        emulator.logs().into_iter().filter(|l| &l.source == source).map(|l| l.line).collect();
+    let lines: Vec<String> = emulator.logs().into_iter().filter(|l| &l.source == source).map(|l| l.line).collect();
     let tail = &lines[lines.len().saturating_sub(INIT_FAILURE_TAIL)..];
     if tail.is_empty() {
         eprintln!("[emulator] {source} exited without writing anything");

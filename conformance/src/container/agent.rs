@@ -75,7 +75,8 @@ async fn run_case(request: &CaseRequest, app: &AppCommand, shared: &AppProcess) 
     let invocation = request.invocation()?;
     let handle = AppHandle::prepare_real(app, Some(shared), Duration::from_millis(request.start_delay_ms)).await?;
     let timeout = Duration::from_millis(request.timeout_ms);
-    let (seen, logs) = crate::runner::execute(request.adapter.clone(), handle, &request.env, timeout, invocation).await?;
+    let (seen, logs) =
+        crate::runner::execute(request.adapter.clone(), handle, &request.env, timeout, invocation).await?;
     Ok(CaseReply { observation: WireObservation::from(&seen), logs })
 }
 

@@ -79,7 +79,8 @@ impl Mounts {
     /// Checks that every file exists and makes the paths absolute (bind mounts need it).
     pub fn resolve(self) -> Result<Mounts, String> {
         let absolute = |p: &Path, what: &str| {
-            p.canonicalize().map_err(|e| format!("{what} {}: {e} (see `just images` and `just conformance`)", p.display()))
+            p.canonicalize()
+                .map_err(|e| format!("{what} {}: {e} (see `just images` and `just conformance`)", p.display()))
         };
         let mut adapters = Vec::new();
         for (arch, path) in &self.adapters {
@@ -157,12 +158,14 @@ impl ContainerApp {
                 config.tmpfs = Some(tmpfs);
             });
         for (arch, path) in &mounts.adapters {
-            request = request
-                .with_mount(Mount::bind_mount(path.to_string_lossy(), adapter_path(*arch)).with_access_mode(read_only()));
+            request = request.with_mount(
+                Mount::bind_mount(path.to_string_lossy(), adapter_path(*arch)).with_access_mode(read_only()),
+            );
         }
         if let Some(qemu) = &mounts.qemu {
             let target = format!("{MOUNT_DIR}/qemu-aarch64-static");
-            request = request.with_mount(Mount::bind_mount(qemu.to_string_lossy(), target).with_access_mode(read_only()));
+            request =
+                request.with_mount(Mount::bind_mount(qemu.to_string_lossy(), target).with_access_mode(read_only()));
         }
         let container = request.start().await.map_err(|e| format!("{image} did not start: {e}"))?;
         let port = container
@@ -199,7 +202,11 @@ impl ContainerApp {
         .map_err(|_| format!("the agent in {} did not answer within {limit:?}", image_of(self.kind)))??;
         let (status, bytes) = answer;
         if !status.is_success() {
-            return Err(format!("the agent in {} answered {status}: {}", image_of(self.kind), String::from_utf8_lossy(&bytes)));
+            return Err(format!(
+                "the agent in {} answered {status}: {}",
+                image_of(self.kind),
+                String::from_utf8_lossy(&bytes)
+            ));
         }
         let reply: CaseReply =
             serde_json::from_slice(&bytes).map_err(|e| format!("the agent's answer is not a case reply: {e}"))?;

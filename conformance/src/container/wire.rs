@@ -128,7 +128,11 @@ impl From<&Observation> for WireObservation {
             stream: seen.stream.as_ref().map(|s| WireStream {
                 prelude: s.prelude.clone(),
                 body: STANDARD.encode(&s.body),
-                chunk_times_us: s.chunk_times.iter().map(|t| u64::try_from(t.as_micros()).unwrap_or(u64::MAX)).collect(),
+                chunk_times_us: s
+                    .chunk_times
+                    .iter()
+                    .map(|t| u64::try_from(t.as_micros()).unwrap_or(u64::MAX))
+                    .collect(),
                 error_type: s.error_type.clone(),
             }),
             app: seen

@@ -37,7 +37,10 @@ const LAMBDA_DEFAULTS: [(&str, &str); 4] = [
     ("TZ", ":UTC"),
     ("LANG", "en_US.UTF-8"),
     ("PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin"),
-    ("LD_LIBRARY_PATH", "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"),
+    (
+        "LD_LIBRARY_PATH",
+        "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+    ),
 ];
 
 /// Lambda hands every function the execution role's temporary credentials. These are
@@ -239,9 +242,8 @@ mod tests {
 
     #[test]
     fn function_env_has_what_lambda_always_gives() {
-        let get = |env: &[(String, String)], k: &str| {
-            env.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.clone())
-        };
+        let get =
+            |env: &[(String, String)], k: &str| env.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.clone());
         let none = |_: &str| false;
         let env = function_env(&EmulatorConfig::new(), "x", &none);
         assert_eq!(get(&env, "TZ").as_deref(), Some(":UTC"));

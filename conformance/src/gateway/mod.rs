@@ -29,7 +29,9 @@ use std::str::FromStr;
 
 pub use event::{build_event, EventContext};
 pub use request::HttpRequest;
-pub use response::{declared_content_length, from_lambda, init_failure_response, stream_head, GatewayError, HttpResponse};
+pub use response::{
+    declared_content_length, from_lambda, init_failure_response, stream_head, GatewayError, HttpResponse,
+};
 pub use server::{serve, FrontDoor};
 
 /// Which AWS service sits in front of the function.
