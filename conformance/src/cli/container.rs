@@ -63,6 +63,17 @@ pub(crate) async fn run(args: ContainerArgs) -> anyhow::Result<ExitCode> {
     if let Some(memory) = std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").ok().and_then(|m| m.parse().ok()) {
         config.function.memory_mb = memory;
     }
+    if let Some(n) = std::env::var("AWS_LAMBDA_MAX_CONCURRENCY").ok().and_then(|m| m.parse().ok()) {
+        config = config.max_concurrency(n);
+    }
+    // The container's environment is the function's configuration (as a Lambda function's
+    // variables are): unlike `serve` on a laptop, AWS_LWA_*, PORT and the rest reach the
+    // function, except what the emulator itself defines.
+    for (key, value) in std::env::vars() {
+        if forwarded(&key) && config.env_value(&key).is_none() {
+            config = config.env(key, value);
+        }
+    }
     let emulator = Arc::new(Emulator::start(config).await.context("starting the emulator")?);
     match emulator.init_result() {
         Some(Err(failure)) => eprintln!("[emulator] init failed: {}: {}", failure.error_type, failure.message),
@@ -112,6 +123,26 @@ async fn answer(emulator: Arc<Emulator>, req: Request<Incoming>) -> Response<Ful
         return respond(StatusCode::OK, "application/json", Bytes::from(doc.to_string()));
     }
     invoke_response(outcome, emulator.config().timeout)
+}
+
+/// Whether a variable of the container's environment is passed to the function as
+/// configuration: everything but the variables Lambda (here, the emulator) sets itself.
+fn forwarded(key: &str) -> bool {
+    const RESERVED: [&str; 12] = [
+        "AWS_LAMBDA_RUNTIME_API",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_MAX_CONCURRENCY",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+    ];
+    !RESERVED.contains(&key)
 }
 
 /// What Lambda's Invoke API answers: the function's response, or its error document
@@ -168,6 +199,18 @@ mod tests {
         assert_eq!((status, error.as_deref()), (StatusCode::OK, Some("Unhandled")));
         let doc: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
         assert_eq!(doc["errorType"], "Adapter.AppUnreachable");
+    }
+
+    // Regression: `docker run -e AWS_LWA_PORT=3000 ...` was dropped on the way to the
+    // adapter (the laptop emulator strips the caller's adapter settings).
+    #[test]
+    fn the_container_environment_configures_the_function_but_not_what_lambda_sets() {
+        for key in ["AWS_LWA_PORT", "PORT", "AWS_LWA_INVOKE_MODE", "AWS_LAMBDA_LOG_LEVEL", "READINESS_CHECK_PATH"] {
+            assert!(forwarded(key), "{key}");
+        }
+        for key in ["AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "_HANDLER", "AWS_LAMBDA_FUNCTION_NAME"] {
+            assert!(!forwarded(key), "{key}");
+        }
     }
 
     #[tokio::test]
