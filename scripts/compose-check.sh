@@ -11,7 +11,13 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 say() { printf '[compose-check] %s\n' "$*"; }
 
-command -v docker-compose >/dev/null || { say "docker-compose is missing (Debian's docker-compose package)"; exit 2; }
+if ! command -v docker-compose >/dev/null; then
+  say "apt-get install docker-compose (Debian's Compose tool)"
+  if ! { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker-compose >/dev/null; }; then
+    say "docker-compose is missing and could not be installed (Debian's docker-compose package)"
+    exit 2
+  fi
+fi
 [[ -x target/x86_64-unknown-linux-musl/tool/lwa-conformance ]] ||
   { say "target/x86_64-unknown-linux-musl/tool/lwa-conformance missing: run just images"; exit 2; }
 docker image inspect lwa-express:latest >/dev/null 2>&1 || { say "no image lwa-express:latest: run just images"; exit 2; }
