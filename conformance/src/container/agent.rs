@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 
 use super::wire::{CaseReply, CaseRequest, WireObservation, CASES_PATH};
 use crate::apps::{AppCommand, AppHandle, AppProcess};
+use crate::emulator::api_error::json_response;
 
 /// The line the agent prints on stdout once it takes cases (the host waits for it).
 pub const READY_LINE: &str = "lwa-conformance agent: ready";
@@ -36,10 +37,7 @@ pub async fn run(listener: TcpListener, app: AppCommand) -> Result<(), String> {
 }
 
 fn reply(status: StatusCode, body: String) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = status;
-    response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-    response
+    json_response(status, Bytes::from(body))
 }
 
 fn failure(status: StatusCode, message: &str) -> Response<Full<Bytes>> {

@@ -1,6 +1,6 @@
 //! The local Lambda: Runtime API, Extensions API and the execution environment lifecycle.
 
-mod api_error;
+pub(crate) mod api_error;
 mod config;
 mod extensions_api;
 pub(crate) mod ids;
