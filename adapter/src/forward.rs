@@ -2,12 +2,18 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use bytes::{Bytes, BytesMut};
+use http::HeaderMap;
+use http_body_util::{BodyExt, Full};
 use tokio::time::Instant;
 
-use crate::error::InvocationError;
+use crate::error::{InvocationError, BUFFERED_LIMIT};
 use crate::http_client::{self, HttpClient};
+use crate::response::compress::{self, Coding};
+
+/// The most compressed bytes a buffered response can carry: they go into the payload as
+/// base64 (4 characters per 3 bytes), so any more would pass [`BUFFERED_LIMIT`] anyway.
+pub const COMPRESSED_LIMIT: usize = BUFFERED_LIMIT / 4 * 3;
 
 /// A pooled client bound to the app's address.
 #[derive(Clone, Debug)]
@@ -27,26 +33,22 @@ impl AppClient {
         &self.authority
     }
 
-    /// Sends `request` (whose URI is a path and query) and reads the whole response, at
-    /// most `max_body` bytes, before `deadline`.
+    /// Sends `request` (whose URI is a path and query) and reads the whole response
+    /// before `deadline`: see [`read_body`] for how much of the body is read, and how
+    /// `coding` (the compression the client accepts, if compression is on) applies.
     pub async fn send(
         &self,
         request: http::Request<Bytes>,
         deadline: Option<Instant>,
-        max_body: usize,
+        coding: Option<Coding>,
     ) -> Result<http::Response<Bytes>, InvocationError> {
         let request = self.absolute(request)?;
         let exchange = async {
             let response = self.request(request).await?;
-            let (parts, body) = response.into_parts();
-            let collected = Limited::new(body, max_body).collect().await.map_err(|err| {
-                if err.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
-                    InvocationError::ResponseTooLarge { size: max_body + 1 }
-                } else {
-                    InvocationError::AppConnection { detail: format!("reading the body: {}", chain(&*err)) }
-                }
-            })?;
-            Ok(http::Response::from_parts(parts, collected.to_bytes()))
+            let (mut parts, body) = response.into_parts();
+            let coding = coding.filter(|_| compress::eligible_headers(&parts.headers));
+            let body = read_body(body, coding, &mut parts.headers).await?;
+            Ok(http::Response::from_parts(parts, body))
         };
         match deadline {
             None => exchange.await,
@@ -120,6 +122,108 @@ impl AppClient {
     }
 }
 
+/// Reads a buffered response body. Up to [`BUFFERED_LIMIT`] bytes are kept as they are
+/// (compression, if any, comes later with the rest of the encoding). A longer body is
+/// [`InvocationError::ResponseTooLarge`] at once, without reading further, unless it is
+/// to be compressed (`coding`): then it is compressed as it arrives, on a blocking
+/// thread, and given up as soon as the compressed bytes pass [`COMPRESSED_LIMIT`]. The
+/// memory held is the limit, not the app's body, and no invocation waits on the CPU of
+/// another's compression. `headers` get the compressed body's changes ([`compress::mark`]).
+pub async fn read_body<B>(
+    mut body: B,
+    coding: Option<Coding>,
+    headers: &mut HeaderMap,
+) -> Result<Bytes, InvocationError>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: std::error::Error + 'static,
+{
+    let mut chunks = Vec::new();
+    let mut len = 0usize;
+    while let Some(data) = next_data(&mut body).await? {
+        len += data.len();
+        chunks.push(data);
+        if len > BUFFERED_LIMIT {
+            let Some(coding) = coding else {
+                return Err(InvocationError::ResponseTooLarge { size: len });
+            };
+            let compressed = compress_rest(coding, chunks, body).await?;
+            compress::mark(coding, headers);
+            return Ok(compressed);
+        }
+    }
+    Ok(match chunks.len() {
+        0 => Bytes::new(),
+        1 => chunks.swap_remove(0),
+        _ => {
+            let mut whole = BytesMut::with_capacity(len);
+            chunks.iter().for_each(|chunk| whole.extend_from_slice(chunk));
+            whole.freeze()
+        }
+    })
+}
+
+/// The next data frame of `body` (trailers are skipped); `None` at its end.
+async fn next_data<B>(body: &mut B) -> Result<Option<Bytes>, InvocationError>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: std::error::Error + 'static,
+{
+    while let Some(frame) = body.frame().await {
+        let frame = frame
+            .map_err(|err| InvocationError::AppConnection { detail: format!("reading the body: {}", chain(&err)) })?;
+        if let Ok(data) = frame.into_data() {
+            return Ok(Some(data));
+        }
+    }
+    Ok(None)
+}
+
+/// Compresses the chunks `read` so far and the rest of `body` on a blocking thread.
+async fn compress_rest<B>(coding: Coding, read: Vec<Bytes>, mut body: B) -> Result<Bytes, InvocationError>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: std::error::Error + 'static,
+{
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
+    let worker = tokio::task::spawn_blocking(move || {
+        let mut encoder = compress::Encoder::new(coding, COMPRESSED_LIMIT, BUFFERED_LIMIT / 4);
+        while let Some(chunk) = rx.blocking_recv() {
+            encoder.write(&chunk)?;
+        }
+        encoder.finish()
+    });
+    let mut seen = 0usize;
+    let fed = async {
+        for chunk in read {
+            seen += chunk.len();
+            if tx.send(chunk).await.is_err() {
+                return Ok(()); // the encoder gave up: its result says why
+            }
+        }
+        while let Some(chunk) = next_data(&mut body).await? {
+            seen += chunk.len();
+            if tx.send(chunk).await.is_err() {
+                return Ok(());
+            }
+        }
+        Ok::<(), InvocationError>(())
+    }
+    .await;
+    drop(tx);
+    let compressed = worker
+        .await
+        .map_err(|err| InvocationError::AppConnection { detail: format!("compressing the body: {err}") })?;
+    fed?;
+    compressed.map_err(|err| {
+        // The encoder writes into memory, so its limit is the only way it fails.
+        if !compress::is_over_limit(&err) {
+            tracing::warn!(error = %err, "compressing the app's body failed");
+        }
+        InvocationError::ResponseTooLarge { size: seen }
+    })
+}
+
 /// A copy of `request` to send again (its body is buffered, so the copy is exact).
 fn copy(request: &http::Request<Full<Bytes>>) -> http::Request<Full<Bytes>> {
     let mut copy = http::Request::new(request.body().clone());
@@ -168,4 +272,121 @@ pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::convert::Infallible;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::{Context, Poll};
+
+    const CHUNK: usize = 64 * 1024;
+
+    /// An app body of `chunks` chunks of 64 KiB made on demand (text, or noise that does
+    /// not compress), counting the bytes the reader pulled.
+    struct AppBody {
+        chunks: usize,
+        noise: bool,
+        state: u64,
+        pulled: Arc<AtomicUsize>,
+    }
+
+    impl AppBody {
+        fn new(mib: usize, noise: bool) -> (Self, Arc<AtomicUsize>) {
+            let pulled = Arc::new(AtomicUsize::new(0));
+            (AppBody { chunks: mib * 16, noise, state: 0x2545_f491_4f6c_dd1d, pulled: pulled.clone() }, pulled)
+        }
+    }
+
+    impl http_body::Body for AppBody {
+        type Data = Bytes;
+        type Error = Infallible;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+            if self.chunks == 0 {
+                return Poll::Ready(None);
+            }
+            self.chunks -= 1;
+            let chunk: Vec<u8> = if self.noise {
+                (0..CHUNK / 8)
+                    .flat_map(|_| {
+                        self.state ^= self.state << 13;
+                        self.state ^= self.state >> 7;
+                        self.state ^= self.state << 17;
+                        self.state.to_le_bytes()
+                    })
+                    .collect()
+            } else {
+                b"<li>a very compressible line of text</li>\n".iter().copied().cycle().take(CHUNK).collect()
+            };
+            self.pulled.fetch_add(chunk.len(), Ordering::Relaxed);
+            Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from(chunk)))))
+        }
+    }
+
+    /// Regression (issue 14): with compression on, a 40 MB body was read whole (up to
+    /// 8x the limit), compressed and encoded before the size check, taking the adapter to
+    /// 148 MiB. A body that will not be compressed is given up right after the limit.
+    #[tokio::test]
+    async fn body_over_the_limit_is_not_read_further_when_it_is_not_compressed() {
+        let (body, pulled) = AppBody::new(16, false);
+        let err = read_body(body, None, &mut HeaderMap::new()).await.unwrap_err();
+        assert!(matches!(err, InvocationError::ResponseTooLarge { .. }), "{err}");
+        assert!(
+            pulled.load(Ordering::Relaxed) <= BUFFERED_LIMIT + CHUNK,
+            "{} bytes read",
+            pulled.load(Ordering::Relaxed)
+        );
+    }
+
+    /// A body that does not compress is given up as soon as its compressed bytes pass
+    /// the limit, not after all 16 MB.
+    #[tokio::test]
+    async fn incompressible_body_is_given_up_at_the_compressed_limit() {
+        for coding in [Coding::Gzip, Coding::Brotli] {
+            let (body, pulled) = AppBody::new(16, true);
+            let err = read_body(body, Some(coding), &mut HeaderMap::new()).await.unwrap_err();
+            assert!(matches!(err, InvocationError::ResponseTooLarge { .. }), "{coding:?}: {err}");
+            let pulled = pulled.load(Ordering::Relaxed);
+            assert!(pulled <= BUFFERED_LIMIT + 8 * CHUNK, "{coding:?}: {pulled} bytes read");
+        }
+    }
+
+    /// A big body that compresses well is compressed as it arrives and delivered whole.
+    #[tokio::test]
+    async fn big_compressible_body_is_compressed_as_it_arrives() {
+        use std::io::Read;
+        let (body, _) = AppBody::new(16, false);
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(16 << 20));
+        let compressed = read_body(body, Some(Coding::Gzip), &mut headers).await.unwrap();
+        assert!(compressed.len() <= COMPRESSED_LIMIT);
+        assert_eq!(headers["content-encoding"], "gzip");
+        assert!(!headers.contains_key("content-length"));
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(&compressed[..]).read_to_end(&mut decoded).unwrap();
+        let (mut expected, _) = AppBody::new(16, false);
+        let mut whole = Vec::new();
+        while let Some(Ok(frame)) = expected.frame().await {
+            whole.extend_from_slice(&frame.into_data().unwrap());
+        }
+        assert_eq!(decoded.len(), 16 << 20);
+        assert!(decoded == whole);
+    }
+
+    /// Within the limit the body is returned as it is (compression comes with encoding).
+    #[tokio::test]
+    async fn body_within_the_limit_is_returned_as_it_is() {
+        let (body, _) = AppBody::new(1, true);
+        let mut headers = HeaderMap::new();
+        let read = read_body(body, Some(Coding::Brotli), &mut headers).await.unwrap();
+        assert_eq!(read.len(), 1 << 20);
+        assert!(headers.is_empty());
+    }
 }

@@ -11,14 +11,17 @@ use tokio::time::Instant;
 use http_body_util::BodyExt;
 
 use crate::config::{Config, InvokeMode};
-use crate::error::{error_body_text, InvocationError, BUFFERED_LIMIT, ERROR_BODY_CAP};
+use crate::error::{error_body_text, InvocationError, ERROR_BODY_CAP};
 use crate::event::{translate, Translation};
 use crate::forward::AppClient;
 use crate::lambda_api::Invocation;
 use crate::lambda_api::StreamedBody;
 use crate::readiness::Readiness;
-use crate::response::{encode, reject, EncodeOptions};
+use crate::response::{coding, encode, reject, EncodeOptions};
 use crate::stream::{can_stream, prelude, ResponseStream};
+
+/// Bodies longer than this are encoded (compressed) on a blocking thread.
+const OFFLOAD_ENCODING_FROM: usize = 64 * 1024;
 
 /// Time kept back from the deadline so the error report reaches Lambda before it kills
 /// the environment.
@@ -76,16 +79,29 @@ impl Handler {
         if self.config.invoke_mode == InvokeMode::ResponseStream && can_stream(shape.source) {
             return self.stream(request, deadline).await;
         }
-        // A compressed body may be far smaller than the app's, so allow more when compressing.
-        let max_body = if self.config.enable_compression { BUFFERED_LIMIT * 8 } else { BUFFERED_LIMIT };
-        let response = self.app.send(request, deadline, max_body).await?;
-        let options = EncodeOptions {
-            compression: self.config.enable_compression,
-            error_status_codes: self.config.error_status_codes.as_ref(),
+        let coding = coding(&shape, self.config.enable_compression);
+        let response = self.app.send(request, deadline, coding).await?;
+        // Compressing a big body takes milliseconds of CPU: not on the thread that serves
+        // every other invocation.
+        let offload = coding.is_some() && response.body().len() > OFFLOAD_ENCODING_FROM;
+        let config = Arc::clone(&self.config);
+        let encode_now = move || {
+            let options = EncodeOptions {
+                compression: config.enable_compression,
+                error_status_codes: config.error_status_codes.as_ref(),
+            };
+            let mut warnings = Vec::new();
+            let payload = encode(&shape, response, &options, &mut warnings);
+            log_warnings(&warnings);
+            payload
         };
-        let mut warnings = Vec::new();
-        let payload = encode(&shape, response, &options, &mut warnings);
-        log_warnings(&warnings);
+        let payload = if offload {
+            tokio::task::spawn_blocking(encode_now)
+                .await
+                .map_err(|err| InvocationError::AppConnection { detail: format!("encoding the response: {err}") })?
+        } else {
+            encode_now()
+        };
         payload.map(Reply::Buffered)
     }
 

@@ -71,7 +71,13 @@ pub fn negotiate(accept_encoding: &str) -> Option<Coding> {
 
 /// Whether a response with these headers and body length may be compressed.
 pub fn eligible(headers: &HeaderMap, body_len: usize) -> bool {
-    if body_len < MIN_SIZE || headers.contains_key(CONTENT_ENCODING) {
+    body_len >= MIN_SIZE && eligible_headers(headers)
+}
+
+/// Whether a response with these headers may be compressed, whatever its length: the
+/// decision that can be taken on the response head, before any of the body is read.
+pub fn eligible_headers(headers: &HeaderMap) -> bool {
+    if headers.contains_key(CONTENT_ENCODING) {
         return false;
     }
     let is_image = headers
@@ -89,28 +95,112 @@ pub fn eligible(headers: &HeaderMap, body_len: usize) -> bool {
 /// Compresses `body`; the headers get `content-encoding`, `vary: accept-encoding` and
 /// lose `content-length`.
 pub fn apply(coding: Coding, headers: &mut HeaderMap, body: &[u8]) -> std::io::Result<Bytes> {
-    let compressed = match coding {
-        Coding::Gzip => {
-            let mut encoder =
-                flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3), flate2::Compression::default());
-            encoder.write_all(body)?;
-            encoder.finish()?
-        }
-        Coding::Brotli => {
-            let mut out = Vec::with_capacity(body.len() / 3);
-            {
-                // Quality 5 and a 4 MB window: most of br's gain at a fraction of its top-quality cost.
-                let mut writer = brotli::CompressorWriter::new(&mut out, 16 * 1024, 5, 22);
-                writer.write_all(body)?;
-                writer.flush()?;
-            }
-            out
-        }
-    };
+    let mut encoder = Encoder::new(coding, usize::MAX, body.len() / 3);
+    encoder.write(body)?;
+    let compressed = encoder.finish()?;
+    mark(coding, headers);
+    Ok(compressed)
+}
+
+/// The header changes of a compressed body: `content-encoding`, `vary: accept-encoding`,
+/// no `content-length`.
+pub fn mark(coding: Coding, headers: &mut HeaderMap) {
     headers.remove(http::header::CONTENT_LENGTH);
     headers.insert(CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
     headers.append(http::header::VARY, HeaderValue::from_static("accept-encoding"));
-    Ok(Bytes::from(compressed))
+}
+
+/// A compressor fed piece by piece, whose output may not pass a limit: the body need not
+/// be held whole, and an incompressible one is given up as soon as its output is too big
+/// rather than after all of it was read and compressed.
+pub struct Encoder {
+    inner: Inner,
+}
+
+enum Inner {
+    Gzip(flate2::write::GzEncoder<Capped>),
+    Brotli(Box<brotli::CompressorWriter<Capped>>),
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let coding = match self.inner {
+            Inner::Gzip(_) => Coding::Gzip,
+            Inner::Brotli(_) => Coding::Brotli,
+        };
+        f.debug_struct("Encoder").field("coding", &coding).finish_non_exhaustive()
+    }
+}
+
+/// The error of a write whose output passed the encoder's limit; see [`is_over_limit`].
+#[derive(Debug, thiserror::Error)]
+#[error("the compressed body passed {limit} bytes")]
+struct OverLimit {
+    limit: usize,
+}
+
+/// Whether `err` (from [`Encoder::write`] or [`Encoder::finish`]) means the output passed
+/// the limit, rather than a failure of the compressor.
+pub fn is_over_limit(err: &std::io::Error) -> bool {
+    err.get_ref().is_some_and(|inner| inner.is::<OverLimit>())
+}
+
+impl Encoder {
+    /// An encoder whose output may hold at most `limit` bytes (`capacity` reserved up front).
+    pub fn new(coding: Coding, limit: usize, capacity: usize) -> Self {
+        let sink = Capped { out: Vec::with_capacity(capacity.min(limit)), limit, refused: false };
+        let inner = match coding {
+            Coding::Gzip => Inner::Gzip(flate2::write::GzEncoder::new(sink, flate2::Compression::default())),
+            // Quality 5 and a 4 MB window: most of br's gain at a fraction of its top-quality cost.
+            Coding::Brotli => Inner::Brotli(Box::new(brotli::CompressorWriter::new(sink, 16 * 1024, 5, 22))),
+        };
+        Encoder { inner }
+    }
+
+    /// Compresses `data`; fails (see [`is_over_limit`]) once the output passes the limit.
+    pub fn write(&mut self, data: &[u8]) -> std::io::Result<()> {
+        match &mut self.inner {
+            Inner::Gzip(encoder) => encoder.write_all(data),
+            Inner::Brotli(encoder) => encoder.write_all(data),
+        }
+    }
+
+    /// The whole compressed body.
+    pub fn finish(self) -> std::io::Result<Bytes> {
+        let sink = match self.inner {
+            Inner::Gzip(encoder) => encoder.finish()?,
+            // into_inner writes the end of the stream and keeps a failure to itself:
+            // the sink says whether the limit refused any of it.
+            Inner::Brotli(encoder) => encoder.into_inner(),
+        };
+        if sink.refused {
+            return Err(std::io::Error::other(OverLimit { limit: sink.limit }));
+        }
+        Ok(Bytes::from(sink.out))
+    }
+}
+
+/// The encoder's output, refusing to grow past `limit` bytes.
+struct Capped {
+    out: Vec<u8>,
+    limit: usize,
+    /// Some output was refused: the body is incomplete.
+    refused: bool,
+}
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.out.len().saturating_add(buf.len()) > self.limit {
+            self.refused = true;
+            return Err(std::io::Error::other(OverLimit { limit: self.limit }));
+        }
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -155,6 +245,67 @@ mod tests {
             assert!(out.len() < body.len() / 4);
             assert_eq!(headers["content-encoding"], coding.token());
             assert!(!headers.contains_key("content-length"));
+            let mut decoded = String::new();
+            match coding {
+                Coding::Gzip => flate2::read::GzDecoder::new(&out[..]).read_to_string(&mut decoded).unwrap(),
+                Coding::Brotli => brotli::Decompressor::new(&out[..], 4096).read_to_string(&mut decoded).unwrap(),
+            };
+            assert_eq!(decoded, body);
+        }
+    }
+
+    #[test]
+    fn encoder_gives_up_as_soon_as_its_output_passes_the_limit() {
+        // Incompressible input: the output grows with it, so a 64 KiB limit is passed
+        // long before the 8 MiB are all written (br holds up to about a MiB of input
+        // before it writes anything, gzip much less).
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let noise: Vec<u8> = (0..8 << 20)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        for coding in [Coding::Gzip, Coding::Brotli] {
+            let mut encoder = Encoder::new(coding, 64 * 1024, 0);
+            let mut written = 0;
+            let err = loop {
+                match encoder.write(&noise[written..written + 16 * 1024]) {
+                    Ok(()) => written += 16 * 1024,
+                    Err(err) => break err,
+                }
+                assert!(written < noise.len(), "{coding:?}: 8 MiB of noise fit in 64 KiB");
+            };
+            assert!(is_over_limit(&err), "{coding:?}: {err}");
+            assert!(written <= 2 << 20, "{coding:?}: gave up only after {written} bytes");
+        }
+    }
+
+    /// br writes most of its output when it finishes; a limit passed there is an error,
+    /// not a body cut short.
+    #[test]
+    fn encoder_limit_passed_while_finishing_is_an_error() {
+        let noise: Vec<u8> = (0u32..32 * 1024).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        for coding in [Coding::Gzip, Coding::Brotli] {
+            let mut encoder = Encoder::new(coding, 1024, 0);
+            let result = encoder.write(&noise).and_then(|()| encoder.finish());
+            let err = result.expect_err("32 KiB of noise fit in 1 KiB");
+            assert!(is_over_limit(&err), "{coding:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn encoder_fed_in_pieces_round_trips_within_the_limit() {
+        let body = "piece by piece ".repeat(100_000);
+        for coding in [Coding::Gzip, Coding::Brotli] {
+            let mut encoder = Encoder::new(coding, 64 * 1024, 0);
+            for piece in body.as_bytes().chunks(7_000) {
+                encoder.write(piece).unwrap();
+            }
+            let out = encoder.finish().unwrap();
+            assert!(out.len() <= 64 * 1024);
             let mut decoded = String::new();
             match coding {
                 Coding::Gzip => flate2::read::GzDecoder::new(&out[..]).read_to_string(&mut decoded).unwrap(),

@@ -58,9 +58,8 @@ pub fn encode(
         return checked(pass_through_payload(body, warnings));
     }
 
-    if options.compression {
-        let coding = shape.accept_encoding.as_ref().and_then(|v| v.to_str().ok()).and_then(compress::negotiate);
-        if let Some(coding) = coding.filter(|_| compress::eligible(&headers, body.len())) {
+    if let Some(coding) = coding(shape, options.compression) {
+        if compress::eligible(&headers, body.len()) {
             match compress::apply(coding, &mut headers, &body) {
                 Ok(compressed) => body = compressed,
                 Err(err) => warnings.push(format!("{} compression failed ({err}); sent uncompressed", coding.token())),
@@ -69,6 +68,16 @@ pub fn encode(
     }
     let (body, base64) = body_field(&headers, &body);
     checked(write(shape, status, &headers, &body, base64, warnings))
+}
+
+/// The coding a response to this request is compressed with when it is eligible
+/// ([`compress::eligible`]): `None` when compression is off, the client accepts none,
+/// or the source is pass-through (whose answer is the app's body itself).
+pub fn coding(shape: &ResponseShape, compression: bool) -> Option<compress::Coding> {
+    if !compression || shape.source == Source::PassThrough {
+        return None;
+    }
+    shape.accept_encoding.as_ref().and_then(|v| v.to_str().ok()).and_then(compress::negotiate)
 }
 
 /// The answer for a request the adapter refuses (a 4xx in the source's format).
