@@ -11,6 +11,7 @@ mod fast;
 mod fields;
 mod headers;
 mod pass_through;
+mod slim;
 mod uri;
 
 use std::fmt;
@@ -177,7 +178,10 @@ pub fn translate(event: &[u8], ctx: &InvokeContext, config: &Config) -> Result<T
 /// The `Value`-based readers: anything the fast path does not take, which they read
 /// field by field, naming a problem or dropping what is odd with a warning.
 fn slow_path(event: &[u8], ctx: &InvokeContext, config: &Config) -> Result<Translation, EventError> {
-    let value: Value = serde_json::from_slice(event).map_err(|e| EventError::NotJson(e.to_string()))?;
+    let value = match slim::parse(event).map_err(|e| EventError::NotJson(e.to_string()))? {
+        Some(map) => Value::Object(map),
+        None => return pass_through::translate(event, ctx, config),
+    };
     let source = classify(&value);
     let mut warnings = Vec::new();
     let mut http_event = match (source, value.as_object()) {
@@ -524,5 +528,42 @@ mod tests {
             fast_http >= 300 && fast_pass >= 100,
             "fast path took {fast_http} HTTP and {fast_pass} pass-through of {total}"
         );
+    }
+
+    /// Regression (issue 14): the paths disagreed on what only the fast path skips over:
+    /// nesting deeper than serde_json's Value allows, and bytes that are not UTF-8, in
+    /// fields the adapter does not read. Every variant must get the same answer from both.
+    #[test]
+    fn fast_path_agrees_with_the_value_readers_on_hostile_json() {
+        let ctx = InvokeContext { request_id: "r".into(), trace_id: Some("Root=1".into()), ..Default::default() };
+        let config = config();
+        let deep = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        let v2 = |extra: &str, context_extra: &str| {
+            format!(
+                r#"{{"version":"2.0","rawPath":"/p","rawQueryString":"","headers":{{"host":"h"}},{extra}"requestContext":{{"http":{{"method":"GET"}},"domainName":"h"{context_extra}}},"isBase64Encoded":false}}"#
+            )
+            .into_bytes()
+        };
+        let v1 = |extra: &str| {
+            format!(
+                r#"{{"httpMethod":"GET","path":"/p","headers":{{"host":"h"}},{extra}"requestContext":{{"stage":"s"}},"isBase64Encoded":false}}"#
+            )
+            .into_bytes()
+        };
+        let mut non_utf8 = v2(r#""unknown":"x","#, "");
+        let at = non_utf8.windows(3).position(|w| w == br#""x""#).unwrap() + 1;
+        non_utf8[at] = 0xff;
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("v2, an unknown field nested 100 deep", v2(&format!(r#""unknown":{},"#, deep(100)), "")),
+            ("v2, an unknown field nested 200 deep", v2(&format!(r#""unknown":{},"#, deep(200)), "")),
+            ("v2, requestContext nested 200 deep", v2("", &format!(r#","authorizer":{}"#, deep(200)))),
+            ("v1, an unknown field nested 200 deep", v1(&format!(r#""unknown":{},"#, deep(200)))),
+            ("v2, a non-UTF-8 byte in an unknown field", non_utf8),
+            ("a pass-through array nested 200 deep", deep(200).into_bytes()),
+            ("v2, headers nested 200 deep", v2(&format!(r#""headers":{{"a":{}}},"#, deep(200)), "")),
+        ];
+        for (name, event) in cases {
+            assert_eq!(summary(translate(&event, &ctx, &config)), summary(slow_path(&event, &ctx, &config)), "{name}");
+        }
     }
 }
