@@ -47,10 +47,9 @@ pub fn negotiate(accept_encoding: &str) -> Option<Coding> {
     for item in accept_encoding.split(',') {
         let mut parts = item.split(';');
         let token = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
+        let weight = parts.find_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")));
+        // An item whose weight is not a qvalue (`q=nan`, `q=2`) is not a usable preference.
+        let Some(q) = weight.map_or(Some(1.0), qvalue) else { continue };
         match token.as_str() {
             "gzip" | "x-gzip" => gzip = Some(q),
             "br" => br = Some(q),
@@ -66,6 +65,19 @@ pub fn negotiate(accept_encoding: &str) -> Option<Coding> {
         Some(Coding::Brotli)
     } else {
         Some(Coding::Gzip)
+    }
+}
+
+/// A weight as RFC 9110 (section 12.4.2) writes it: `0` to `1` with at most three
+/// decimals. Anything else (`nan`, `inf`, `-1`, `1.5`, `0.0001`) is `None`.
+fn qvalue(text: &str) -> Option<f32> {
+    let text = text.trim();
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.len() <= 3 && s.bytes().all(|b| b.is_ascii_digit());
+    match int {
+        "0" if digits(frac) => text.parse().ok(),
+        "1" if frac.bytes().all(|b| b == b'0') && frac.len() <= 3 => Some(1.0),
+        _ => None,
     }
 }
 
@@ -219,6 +231,15 @@ mod tests {
     #[case("gzip;q=0", None)]
     #[case("deflate, identity", None)]
     #[case("", None)]
+    #[case("br;q=nan, gzip", Some(Coding::Gzip))]
+    #[case("br;q=nan", None)]
+    #[case("gzip;q=NaN, br;q=0.1", Some(Coding::Brotli))]
+    #[case("br;q=2, gzip;q=0.5", Some(Coding::Gzip))]
+    #[case("br;q=-1", None)]
+    #[case("br;q=inf", None)]
+    #[case("br;q=0.0001, gzip;q=0.001", Some(Coding::Gzip))]
+    #[case("br;q=1.000, gzip;q=0.999", Some(Coding::Brotli))]
+    #[case("br;q=0., gzip;q=1.", Some(Coding::Gzip))]
     fn negotiation(#[case] header: &str, #[case] expected: Option<Coding>) {
         assert_eq!(negotiate(header), expected);
     }
