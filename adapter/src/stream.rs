@@ -16,7 +16,7 @@ use http_body::{Body, Frame, SizeHint};
 use serde_json::{Map, Value};
 use tokio::time::{Instant, Sleep};
 
-use crate::event::{Source, HOP_BY_HOP};
+use crate::event::{connection_options, Source, HOP_BY_HOP};
 
 /// The content type of a streamed HTTP integration response.
 pub const CONTENT_TYPE: &str = "application/vnd.awslambda.http-integration-response";
@@ -35,8 +35,9 @@ pub fn can_stream(source: Source) -> bool {
 pub fn prelude(status: StatusCode, headers: &HeaderMap) -> Bytes {
     let mut single = Map::new();
     let mut cookies = Vec::new();
+    let listed = connection_options(headers);
     for name in headers.keys() {
-        if HOP_BY_HOP.contains(&name.as_str()) || name == http::header::CONTENT_LENGTH {
+        if HOP_BY_HOP.contains(&name.as_str()) || listed.contains(name) || name == http::header::CONTENT_LENGTH {
             continue;
         }
         let values: Vec<String> =
@@ -173,6 +174,8 @@ mod tests {
         headers.append("x-multi", HeaderValue::from_static("one"));
         headers.append("x-multi", HeaderValue::from_static("two"));
         headers.append("transfer-encoding", HeaderValue::from_static("chunked"));
+        headers.append("connection", HeaderValue::from_static("x-hop"));
+        headers.append("x-hop", HeaderValue::from_static("for this connection only"));
         let bytes = prelude(StatusCode::CREATED, &headers);
         assert!(bytes.ends_with(&[0u8; 8]));
         let json: Value = serde_json::from_slice(&bytes[..bytes.len() - 8]).unwrap();

@@ -98,6 +98,22 @@ fn compression_is_off_by_default() {
     assert!(out["headers"].get("content-encoding").is_none());
 }
 
+/// Regression (issue 14): the fields the app's `Connection` header names are hop-by-hop
+/// (RFC 9110, section 7.6.1) and must not reach the client.
+#[test]
+fn response_fields_named_by_connection_are_dropped() {
+    let (_, shape) = forward(&v2("/", json!({})), &config(&[]));
+    let response = http::Response::builder()
+        .header("connection", "keep-alive, X-Hop")
+        .header("x-hop", "for this connection only")
+        .header("x-kept", "end to end")
+        .body(Bytes::from_static(b"ok"))
+        .unwrap();
+    let payload = encode(&shape, response, &EncodeOptions::default(), &mut Vec::new()).unwrap();
+    let out: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(out["headers"], json!({"x-kept": "end to end"}));
+}
+
 #[test]
 fn error_status_codes_fail_the_invocation() {
     let cfg = config(&[("AWS_LWA_ERROR_STATUS_CODES", "500,502-504")]);

@@ -23,6 +23,28 @@ pub(crate) const HOP_BY_HOP: [&str; 8] = [
     "proxy-authenticate",
 ];
 
+/// The fields a `Connection` header names (RFC 9110, section 7.6.1): hop-by-hop too, for
+/// this message only. Options that are not header names (`close`) are harmless to remove.
+pub(crate) fn connection_options(headers: &HeaderMap) -> Vec<HeaderName> {
+    headers
+        .get_all(http::header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|option| HeaderName::from_bytes(option.trim().as_bytes()).ok())
+        .collect()
+}
+
+/// Removes the hop-by-hop fields: [`HOP_BY_HOP`] and those the `Connection` header names.
+pub(crate) fn remove_hop_by_hop(map: &mut HeaderMap) {
+    for name in connection_options(map) {
+        map.remove(name);
+    }
+    for name in HOP_BY_HOP {
+        map.remove(name);
+    }
+}
+
 /// The most header fields (names with their values, `cookie` included) an event may carry.
 ///
 /// The front doors bound headers by bytes, not by count: API Gateway (REST and HTTP APIs)
@@ -143,9 +165,7 @@ pub(crate) fn prepare_for_app(
     method: &Method,
     warnings: &mut Vec<String>,
 ) -> Result<(), HeaderError> {
-    for name in HOP_BY_HOP {
-        map.remove(name);
-    }
+    remove_hop_by_hop(map);
     super::context_headers(map, warnings);
     let stated = map.remove(CONTENT_LENGTH);
     if let Some(stated) = stated {
@@ -268,5 +288,21 @@ mod tests {
             merge(vec![("Host", "x"), ("only", "y")], Some(vec![("host", "z")])),
             vec![("host", "z"), ("only", "y")]
         );
+    }
+
+    /// Regression (issue 14): RFC 9110 (section 7.6.1) makes the fields a `Connection`
+    /// header names hop-by-hop; they were forwarded.
+    #[test]
+    fn fields_named_by_connection_are_removed_with_the_standard_ones() {
+        let mut map = HeaderMap::new();
+        map.append("connection", HeaderValue::from_static("close, X-Hop"));
+        map.append("connection", HeaderValue::from_static(" x-other ,, not a name"));
+        map.append("x-hop", HeaderValue::from_static("1"));
+        map.append("x-other", HeaderValue::from_static("2"));
+        map.append("keep-alive", HeaderValue::from_static("timeout=5"));
+        map.append("x-end-to-end", HeaderValue::from_static("3"));
+        prepare_for_app(&mut map, &Bytes::new(), &Method::GET, &mut Vec::new()).unwrap();
+        let names: Vec<&str> = map.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x-end-to-end"]);
     }
 }

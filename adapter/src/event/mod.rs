@@ -24,7 +24,7 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::context::InvokeContext;
 use fields::Obj;
-pub(crate) use headers::HOP_BY_HOP;
+pub(crate) use headers::{connection_options, remove_hop_by_hop, HOP_BY_HOP};
 pub use headers::{MAX_HEADER_BYTES, MAX_HEADER_COUNT};
 
 /// Where an event came from; decides how the request is read and the response written.
@@ -283,15 +283,10 @@ fn build(
             return refused(shape, err, warnings);
         }
     };
-    if !event.cookies.is_empty() {
-        match HeaderValue::from_str(&event.cookies.join("; ")) {
-            Ok(cookie) => {
-                if let Err(full) = headers.try_insert(http::header::COOKIE, cookie) {
-                    let shape = ResponseShape { source, multi_value: event.multi_value, accept_encoding: None };
-                    return refused(shape, headers::HeaderError::full(full), warnings);
-                }
-            }
-            Err(_) => warnings.push("cookies are not a valid header value; dropped".to_owned()),
+    if let Some(cookie) = one_cookie_header(&headers, &event.cookies, &mut warnings) {
+        if let Err(full) = headers.try_insert(http::header::COOKIE, cookie) {
+            let shape = ResponseShape { source, multi_value: event.multi_value, accept_encoding: None };
+            return refused(shape, headers::HeaderError::full(full), warnings);
         }
     }
     let shape = ResponseShape {
@@ -352,6 +347,37 @@ fn build(
         }
     }
     Ok(Translation::Forward { request, shape, warnings })
+}
+
+/// The one `Cookie` header the app gets when the event has several cookie lines (REST
+/// and ALB `multiValueHeaders`, an HTTP/2 client's split cookies) or a `cookies` field:
+/// every line, then every `cookies` entry, joined with `; `. HTTP/1.1 allows one Cookie
+/// line (RFC 6265, section 5.4; RFC 9113, section 8.2.3 for the HTTP/2 split), and
+/// frameworks read only the first. `None` when there is nothing to join.
+fn one_cookie_header(headers: &HeaderMap, cookies: &[&str], warnings: &mut Vec<String>) -> Option<HeaderValue> {
+    let lines = headers.get_all(http::header::COOKIE);
+    if cookies.is_empty() && lines.iter().nth(1).is_none() {
+        return None;
+    }
+    let valid = cookies.iter().filter(|cookie| {
+        let ok = HeaderValue::from_str(cookie).is_ok();
+        if !ok {
+            warnings.push(format!("cookie {cookie:?} is not a valid header value; dropped"));
+        }
+        ok
+    });
+    let mut joined = Vec::new();
+    for crumb in lines.iter().map(HeaderValue::as_bytes).chain(valid.map(|c| c.as_bytes())) {
+        if crumb.is_empty() {
+            continue;
+        }
+        if !joined.is_empty() {
+            joined.extend_from_slice(b"; ");
+        }
+        joined.extend_from_slice(crumb);
+    }
+    // Valid header values joined with "; " are a valid header value.
+    HeaderValue::from_bytes(&joined).ok()
 }
 
 /// Headers the app must see from the adapter only: every client copy is removed.
@@ -565,5 +591,29 @@ mod tests {
         for (name, event) in cases {
             assert_eq!(summary(translate(&event, &ctx, &config)), summary(slow_path(&event, &ctx, &config)), "{name}");
         }
+    }
+
+    /// Regression (issue 14): cookies on several lines reached the app as several
+    /// `Cookie` lines (HTTP/1.1 allows one; frameworks read the first), and an HTTP API
+    /// event's `cookies` replaced a `cookie` header instead of joining it.
+    #[test]
+    fn cookies_reach_the_app_as_one_line() {
+        let ctx = InvokeContext::default();
+        let cookie_of = |event: &str| match translate(event.as_bytes(), &ctx, &config()).unwrap() {
+            Translation::Forward { request, .. } => {
+                let lines: Vec<_> = request.headers().get_all("cookie").iter().cloned().collect();
+                assert!(lines.len() <= 1, "{} cookie lines", lines.len());
+                lines.first().map(|v| v.to_str().unwrap().to_owned())
+            }
+            other => panic!("not forwarded: {other:?}"),
+        };
+        let v1 = r#"{"httpMethod":"GET","path":"/","requestContext":{"stage":"s"},
+            "multiValueHeaders":{"Cookie":["a=1","b=2; c=3",""]}}"#;
+        assert_eq!(cookie_of(v1).as_deref(), Some("a=1; b=2; c=3"));
+        let v2 = r#"{"version":"2.0","rawPath":"/","requestContext":{"http":{"method":"GET"}},
+            "headers":{"cookie":"h=0"},"cookies":["a=1","bad=\u0001","b=2"]}"#;
+        assert_eq!(cookie_of(v2).as_deref(), Some("h=0; a=1; b=2"));
+        let single = r#"{"httpMethod":"GET","path":"/","requestContext":{"stage":"s"},"headers":{"Cookie":"a=1"}}"#;
+        assert_eq!(cookie_of(single).as_deref(), Some("a=1"));
     }
 }

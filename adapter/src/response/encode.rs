@@ -46,9 +46,7 @@ pub fn encode(
         return Err(InvocationError::ErrorStatus { status: status.as_u16(), body: text });
     }
     let mut headers = parts.headers;
-    for name in crate::event::HOP_BY_HOP {
-        headers.remove(name);
-    }
+    crate::event::remove_hop_by_hop(&mut headers);
 
     if shape.source == Source::PassThrough {
         if !status.is_success() {
