@@ -145,7 +145,7 @@ where
         chunks.push(data);
         if len > BUFFERED_LIMIT {
             let Some(coding) = coding else {
-                return Err(InvocationError::ResponseTooLarge { size: len });
+                return Err(too_large());
             };
             let compressed = compress_rest(coding, chunks, body).await?;
             compress::mark(coding, headers);
@@ -193,16 +193,13 @@ where
         }
         encoder.finish()
     });
-    let mut seen = 0usize;
     let fed = async {
         for chunk in read {
-            seen += chunk.len();
             if tx.send(chunk).await.is_err() {
                 return Ok(()); // the encoder gave up: its result says why
             }
         }
         while let Some(chunk) = next_data(&mut body).await? {
-            seen += chunk.len();
             if tx.send(chunk).await.is_err() {
                 return Ok(());
             }
@@ -220,8 +217,14 @@ where
         if !compress::is_over_limit(&err) {
             tracing::warn!(error = %err, "compressing the app's body failed");
         }
-        InvocationError::ResponseTooLarge { size: seen }
+        too_large()
     })
+}
+
+/// A body given up past the limit. How far past depends on how the app's bytes were cut
+/// into chunks, so the size reported is what is certain: one byte over.
+fn too_large() -> InvocationError {
+    InvocationError::ResponseTooLarge { size: BUFFERED_LIMIT + 1 }
 }
 
 /// A copy of `request` to send again (its body is buffered, so the copy is exact).
