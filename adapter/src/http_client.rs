@@ -6,7 +6,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 /// A pooled HTTP/1.1 client with a buffered request body.
 pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
@@ -18,8 +18,14 @@ pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
 /// for the same reason, which is still above gunicorn's 2 s.
 pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// The most header fields a response may have (hyper's default is 100, which an
+/// ordinary app with many security and tracing headers can pass). The head's size is
+/// still capped by hyper's read buffer (about 400 KB).
+pub const MAX_RESPONSE_HEADERS: usize = 1024;
+
 /// A client with TCP_NODELAY on (small writes must not wait for a delayed ACK), at most
-/// `max_idle` pooled connections per host, each kept idle [`POOL_IDLE_TIMEOUT`].
+/// `max_idle` pooled connections per host (0: none kept), each closed after
+/// [`POOL_IDLE_TIMEOUT`] idle, and responses of up to [`MAX_RESPONSE_HEADERS`] fields.
 pub fn build(max_idle: usize) -> HttpClient {
     build_for(max_idle)
 }
@@ -36,6 +42,10 @@ where
     Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(max_idle)
         .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        // Without a timer the idle timeout is only checked when the pool is next used:
+        // idle connections would stay open, holding a slot of a one-connection server.
+        .pool_timer(TokioTimer::new())
+        .http1_max_headers(MAX_RESPONSE_HEADERS)
         // A request that meets a pooled connection found closed before any of it was
         // written is sent again on another (hyper-util's default, relied on here).
         .retry_canceled_requests(true)

@@ -25,6 +25,14 @@ use hyper_util::client::legacy::Client;
 /// A failed call to one of Lambda's APIs.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// Nothing accepts connections at Lambda's address: Lambda is gone.
+    #[error("{call} failed: Lambda's API is unreachable: {detail}")]
+    Unreachable {
+        /// Which call.
+        call: &'static str,
+        /// The error chain.
+        detail: String,
+    },
     /// The call did not get an answer.
     #[error("{call} failed: {detail}")]
     Transport {
@@ -70,7 +78,13 @@ async fn call(
     name: &'static str,
     request: Request<Full<Bytes>>,
 ) -> Result<(http::response::Parts, Bytes), ApiError> {
-    let response = client.request(request).await.map_err(|e| ApiError::Transport { call: name, detail: chain(&e) })?;
+    let response = client.request(request).await.map_err(|e| {
+        if e.is_connect() {
+            ApiError::Unreachable { call: name, detail: chain(&e) }
+        } else {
+            ApiError::Transport { call: name, detail: chain(&e) }
+        }
+    })?;
     let (parts, body) = response.into_parts();
     let body = body.collect().await.map_err(|e| ApiError::Transport { call: name, detail: chain(&e) })?.to_bytes();
     if !parts.status.is_success() {
@@ -81,6 +95,34 @@ async fn call(
         });
     }
     Ok((parts, body))
+}
+
+const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
+
+/// Set once an unreadable deadline has been reported.
+static UNREADABLE_DEADLINE_REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Warns (once per process) when Lambda-Runtime-Deadline-Ms is present but not an
+/// epoch time in milliseconds: such invocations are served without a deadline.
+fn warn_unreadable_deadline(headers: &http::HeaderMap, context: &InvokeContext) {
+    use std::sync::atomic::Ordering;
+    let Some(value) = headers.get("lambda-runtime-deadline-ms") else { return };
+    if context.deadline_ms == 0 && !UNREADABLE_DEADLINE_REPORTED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            value = ?value,
+            "Lambda-Runtime-Deadline-Ms is not a whole number of epoch milliseconds; invocations \
+             with such a deadline are served without one (reported once)"
+        );
+    }
+}
+
+/// Characters escaped in a request id put into a path: everything but letters, digits,
+/// `-` and `_` (a UUID passes unchanged; `/`, `?`, `.` and spaces cannot misaddress).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_');
+
+/// `request_id` as one path segment.
+fn segment(request_id: &str) -> percent_encoding::PercentEncode<'_> {
+    percent_encoding::utf8_percent_encode(request_id, SEGMENT)
 }
 
 /// The absolute URI of a call; the endpoint was validated with the configuration, so only
@@ -102,17 +144,31 @@ impl RuntimeApi {
         RuntimeApi { client: http_client::build(pool), stream_client: http_client::build_for(pool), endpoint }
     }
 
-    /// Waits for the next invocation.
+    /// Waits for the next invocation. One without a request id cannot be answered (every
+    /// result is posted under its id): it is logged, naming the header, and skipped.
     pub async fn next(&self) -> Result<Invocation, ApiError> {
-        let uri = self.endpoint.uri("/2018-06-01/runtime/invocation/next");
-        let (parts, event) =
-            call(&self.client, "invocation/next", request("invocation/next", Method::GET, uri, Bytes::new())?).await?;
-        Ok(Invocation { context: InvokeContext::from_headers(&parts.headers), event })
+        loop {
+            let uri = self.endpoint.uri("/2018-06-01/runtime/invocation/next");
+            let (parts, event) =
+                call(&self.client, "invocation/next", request("invocation/next", Method::GET, uri, Bytes::new())?)
+                    .await?;
+            let context = InvokeContext::from_headers(&parts.headers);
+            if context.request_id.is_empty() {
+                tracing::error!(
+                    header = ?parts.headers.get(REQUEST_ID),
+                    "invocation/next gave an event without a usable Lambda-Runtime-Aws-Request-Id; \
+                     it cannot be answered and is skipped"
+                );
+                continue;
+            }
+            warn_unreadable_deadline(&parts.headers, &context);
+            return Ok(Invocation { context, event });
+        }
     }
 
     /// Sends a buffered response.
     pub async fn respond(&self, request_id: &str, payload: Bytes) -> Result<(), ApiError> {
-        let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{request_id}/response"));
+        let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{}/response", segment(request_id)));
         call(&self.client, "invocation/response", request("invocation/response", Method::POST, uri, payload)?)
             .await
             .map(drop)
@@ -120,7 +176,7 @@ impl RuntimeApi {
 
     /// Streams a response: the prelude and body in `body`, a failure in its trailers.
     pub async fn respond_streaming(&self, request_id: &str, body: StreamedBody) -> Result<(), ApiError> {
-        let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{request_id}/response"));
+        let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{}/response", segment(request_id)));
         let mut request = Request::new(body);
         *request.method_mut() = Method::POST;
         *request.uri_mut() = parse_uri("invocation/response (streaming)", &uri)?;
@@ -152,7 +208,7 @@ impl RuntimeApi {
 
     /// Reports a failed invocation.
     pub async fn fail(&self, request_id: &str, error_type: &str, payload: Vec<u8>) -> Result<(), ApiError> {
-        let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{request_id}/error"));
+        let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{}/error", segment(request_id)));
         let mut req = request("invocation/error", Method::POST, uri, Bytes::from(payload))?;
         if let Ok(value) = HeaderValue::from_str(error_type) {
             req.headers_mut().insert("lambda-runtime-function-error-type", value);

@@ -44,7 +44,9 @@ impl Readiness {
             authority,
             url,
             healthy: config.readiness.healthy.clone(),
-            client: http_client::build(1),
+            // No idle connection kept: probes stop once the app is ready, and a kept one
+            // would hold a slot of a server that serves one connection at a time.
+            client: http_client::build(0),
         }
     }
 

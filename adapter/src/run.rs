@@ -7,7 +7,7 @@ use tokio::time::Instant;
 use crate::config::InvokeMode;
 use crate::config::{Config, ConfigError, Environment, ASYNC_INIT_BUDGET};
 use crate::invoke::{Handler, Reply};
-use crate::lambda_api::{ApiError, ExtensionApi, ExtensionEvent, RuntimeApi};
+use crate::lambda_api::{ApiError, ExtensionApi, ExtensionEvent, Invocation, RuntimeApi};
 use crate::readiness::Readiness;
 
 /// Why the adapter stopped.
@@ -81,10 +81,36 @@ async fn watch_events(extension: ExtensionApi) -> Result<Stopped, RunError> {
     }
 }
 
+/// Consecutive `invocation/next` calls that may break on the way (the connection cut,
+/// the answer unreadable) before the worker gives up; each is retried after a pause that
+/// doubles from [`NEXT_RETRY_PAUSE`].
+const NEXT_ATTEMPTS: u32 = 5;
+
+/// The first pause before `invocation/next` is asked again.
+const NEXT_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The next invocation. Lambda gone (nothing accepts connections) or answering with an
+/// error status ends the worker at once; a call that broke on the way is asked again,
+/// a few times, so one dropped connection does not stop the adapter.
+async fn next_invocation(runtime: &RuntimeApi) -> Result<Invocation, ApiError> {
+    let (mut pause, mut attempt) = (NEXT_RETRY_PAUSE, 1);
+    loop {
+        match runtime.next().await {
+            Err(err @ ApiError::Transport { .. }) if attempt < NEXT_ATTEMPTS => {
+                tracing::warn!(attempt, "{err}; asking again in {} ms", pause.as_millis());
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// One worker: next, handle, respond, forever. Only a failing `next` ends it.
 async fn serve(runtime: RuntimeApi, handler: Arc<Handler>) -> Result<(), ApiError> {
     loop {
-        let invocation = runtime.next().await?;
+        let invocation = next_invocation(&runtime).await?;
         let id = invocation.context.request_id.clone();
         let reported = match handler.handle(&invocation).await {
             Ok(Reply::Buffered(payload)) => runtime.respond(&id, payload).await,

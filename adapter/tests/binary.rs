@@ -6,9 +6,7 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-
-use common::Adapter;
+use common::{adapter_command, raw_app, Adapter};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
@@ -16,17 +14,7 @@ use wiremock::matchers::{header, method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 fn start_adapter(runtime: &MockServer, env: &[(&str, &str)]) -> Adapter {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lambda-adapter"));
-    command
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", runtime.address().to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "binary-test")
-        .env("AWS_LAMBDA_LOG_LEVEL", "debug")
-        .stdin(Stdio::null());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    Adapter(command.spawn().expect("the adapter binary starts"))
+    Adapter(adapter_command(&runtime.address().to_string(), env).spawn().expect("the adapter binary starts"))
 }
 
 /// Waits (off the async threads) for the adapter to exit by itself.
@@ -491,23 +479,6 @@ async fn relative_deadline_from_cargo_lambda_watch_gets_the_apps_answer() {
     let out = results(&runtime, 1).await;
     assert_eq!(out[0].0, "response", "{out:?}");
     assert_eq!(out[0].2["statusCode"], 200);
-}
-
-/// A raw HTTP/1.1 app. Connection number `n` (from 0) is handed to `serve(n, socket)`.
-async fn raw_app<F, Fut>(serve: F) -> String
-where
-    F: Fn(usize, tokio::net::TcpStream) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        for n in 0.. {
-            let Ok((socket, _)) = listener.accept().await else { return };
-            tokio::spawn(serve(n, socket));
-        }
-    });
-    port.to_string()
 }
 
 /// Reads one request head (up to the blank line); `None` when the peer closed first.
