@@ -62,7 +62,7 @@ variables! {
     READINESS_CHECK_PORT = "AWS_LWA_READINESS_CHECK_PORT", alias: Some(("READINESS_CHECK_PORT", AliasKind::Deprecated)),
         default: "the traffic port", accepted: "a TCP port number 1-65535", doc: "Port probed by the readiness check.";
     READINESS_CHECK_PATH = "AWS_LWA_READINESS_CHECK_PATH", alias: Some(("READINESS_CHECK_PATH", AliasKind::Deprecated)),
-        default: "/", accepted: "a path starting with /", doc: "Path requested by the HTTP readiness check.";
+        default: "/", accepted: "a path starting with /, a query allowed", doc: "Path requested by the HTTP readiness check.";
     READINESS_CHECK_PROTOCOL = "AWS_LWA_READINESS_CHECK_PROTOCOL", alias: Some(("READINESS_CHECK_PROTOCOL", AliasKind::Deprecated)),
         default: "http", accepted: "http or tcp (any case)", doc: "HTTP GET, or a plain TCP connect.";
     READINESS_CHECK_HEALTHY_STATUS = "AWS_LWA_READINESS_CHECK_HEALTHY_STATUS", alias: None,
@@ -254,19 +254,52 @@ pub struct Config {
 /// A snapshot of the process environment. [`Environment::capture`] is the only code that
 /// reads the process environment; everything else takes a lookup function.
 #[derive(Debug, Clone, Default)]
-pub struct Environment(std::collections::HashMap<String, String>);
+pub struct Environment {
+    vars: std::collections::HashMap<String, String>,
+    /// Variables whose value is not UTF-8, with the value made readable.
+    not_utf8: std::collections::HashMap<String, String>,
+}
 
 impl Environment {
-    /// Reads the process environment (variables that are not UTF-8 are skipped).
+    /// Reads the process environment.
     pub fn capture() -> Self {
-        Environment(
-            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect(),
-        )
+        Self::from_os(std::env::vars_os())
+    }
+
+    /// The environment from name-value pairs as the OS gives them. A value that is not
+    /// UTF-8 is kept apart: [`Environment::config`] names it if it is one of ours.
+    pub fn from_os(vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>) -> Self {
+        let mut env = Environment::default();
+        for (name, value) in vars {
+            let Ok(name) = name.into_string() else { continue };
+            match value.into_string() {
+                Ok(value) => env.vars.insert(name, value),
+                Err(value) => env.not_utf8.insert(name, value.to_string_lossy().into_owned()),
+            };
+        }
+        env
     }
 
     /// One variable's value.
     pub fn get(&self, name: &str) -> Option<String> {
-        self.0.get(name).cloned()
+        self.vars.get(name).cloned()
+    }
+
+    /// The configuration. A variable of ours (or its alias) whose value is not UTF-8 is
+    /// an error naming it, never silently unset.
+    pub fn config(&self) -> Result<(Config, Vec<ConfigNotice>), ConfigError> {
+        for var in VARIABLES {
+            for name in std::iter::once(var.name).chain(var.alias.map(|(alias, _)| alias)) {
+                if let Some(value) = self.not_utf8.get(name) {
+                    return Err(ConfigError {
+                        variable: name.to_owned(),
+                        value: value.clone(),
+                        accepted: format!("UTF-8 text: {}", var.accepted),
+                    });
+                }
+            }
+        }
+        Config::from_lookup(|k| self.get(k))
     }
 
     /// Lambda's API address, if it is set and parses (for reporting a bad configuration).
@@ -293,7 +326,15 @@ impl Config {
         let port = env.parse(&PORT, parse_port)?.unwrap_or(8080);
         let host = env.parse(&HOST, parse_host)?.unwrap_or_else(|| "127.0.0.1".to_owned());
         let healthy = match env.parse(&READINESS_CHECK_HEALTHY_STATUS, |v| v.parse::<StatusSet>().ok())? {
-            Some(set) => set,
+            Some(set) => {
+                if env.raw(&READINESS_CHECK_MIN_UNHEALTHY_STATUS).is_some() {
+                    env.notices.push(ConfigNotice(format!(
+                        "{} is ignored because {} is set",
+                        READINESS_CHECK_MIN_UNHEALTHY_STATUS.name, READINESS_CHECK_HEALTHY_STATUS.name
+                    )));
+                }
+                set
+            }
             None => match env.parse(&READINESS_CHECK_MIN_UNHEALTHY_STATUS, |v| parse_in(v, 101..=600))? {
                 Some(min) => {
                     env.notices.push(ConfigNotice(format!(
@@ -309,7 +350,7 @@ impl Config {
         };
         let readiness = ReadinessConfig {
             port: env.parse(&READINESS_CHECK_PORT, parse_port)?.unwrap_or(port),
-            path: env.parse(&READINESS_CHECK_PATH, parse_path)?.unwrap_or_else(|| "/".to_owned()),
+            path: env.parse(&READINESS_CHECK_PATH, parse_path_and_query)?.unwrap_or_else(|| "/".to_owned()),
             protocol: env
                 .parse(&READINESS_CHECK_PROTOCOL, |v| match v.to_ascii_lowercase().as_str() {
                     "http" => Some(ReadinessProtocol::Http),
@@ -451,6 +492,10 @@ fn parse_port(v: &str) -> Option<u16> {
 }
 
 fn parse_host(v: &str) -> Option<String> {
+    // An authority may carry `user@`; a host may not.
+    if v.contains('@') {
+        return None;
+    }
     let probe = authority(v, 1);
     probe.parse::<http::uri::Authority>().ok().map(|_| v.to_owned())
 }
@@ -458,6 +503,11 @@ fn parse_host(v: &str) -> Option<String> {
 fn parse_path(v: &str) -> Option<String> {
     (v.starts_with('/') && v.parse::<http::uri::PathAndQuery>().is_ok() && !v.contains(['?', '#']))
         .then(|| v.to_owned())
+}
+
+/// A request target: a path, and a query if wanted (`/health?deep=1`, which LWA accepts).
+fn parse_path_and_query(v: &str) -> Option<String> {
+    (v.starts_with('/') && v.parse::<http::uri::PathAndQuery>().is_ok() && !v.contains('#')).then(|| v.to_owned())
 }
 
 /// `Some(None)` for `/` (nothing to strip), `Some(Some(prefix))` otherwise.
@@ -665,5 +715,57 @@ mod tests {
                 var.default
             );
         }
+    }
+
+    /// Regression (issue 14): a value that is not UTF-8 was silently unset, so a port
+    /// the user set was replaced by the default without a word.
+    #[test]
+    fn a_value_that_is_not_utf8_is_an_error_naming_the_variable() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let pairs = |name: &str| {
+            vec![
+                (OsString::from("AWS_LAMBDA_RUNTIME_API"), OsString::from("127.0.0.1:9001")),
+                (OsString::from(name), OsString::from_vec(b"80\xff80".to_vec())),
+            ]
+        };
+        for name in ["AWS_LWA_PORT", "PORT"] {
+            let err = Environment::from_os(pairs(name)).config().unwrap_err();
+            assert_eq!(err.variable, name);
+            assert!(err.to_string().contains("UTF-8"), "{err}");
+        }
+        // Not one of ours: no concern of the adapter's.
+        assert!(Environment::from_os(pairs("SOME_OTHER_VARIABLE")).config().is_ok());
+    }
+
+    /// Regression (issue 14): a readiness path with a query (accepted by LWA) was an
+    /// init error; a fragment still is.
+    #[test]
+    fn readiness_path_may_have_a_query() {
+        let c = config(&[("AWS_LWA_READINESS_CHECK_PATH", "/health?deep=1")]);
+        assert_eq!(c.readiness.path, "/health?deep=1");
+        assert!(build(&[("AWS_LWA_READINESS_CHECK_PATH", "/health#x")]).is_err());
+        assert!(build(&[("AWS_LWA_REMOVE_BASE_PATH", "/api?x=1")]).is_err(), "a base path is a path only");
+    }
+
+    /// Regression (issue 14): `user@host` parsed as an authority and was taken as the host.
+    #[test]
+    fn host_with_userinfo_is_refused() {
+        let err = build(&[("AWS_LWA_HOST", "user@127.0.0.1")]).unwrap_err();
+        assert_eq!(err.variable, "AWS_LWA_HOST");
+    }
+
+    /// Regression (issue 14): the deprecated minimum was ignored without a word when the
+    /// healthy-status variable was also set.
+    #[test]
+    fn min_unhealthy_status_beside_healthy_status_is_reported_as_ignored() {
+        let (c, notices) = build(&[
+            ("AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS", "400"),
+            ("AWS_LWA_READINESS_CHECK_HEALTHY_STATUS", "200-299"),
+        ])
+        .unwrap();
+        assert!(!c.readiness.healthy.contains(300));
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(notices[0].0.contains("AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS is ignored"), "{notices:?}");
     }
 }

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use lambda_web_adapter::config::{Config, Environment};
+use lambda_web_adapter::config::Environment;
 use lambda_web_adapter::{logging, run};
 
 fn main() -> ExitCode {
@@ -19,7 +19,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let (config, notices) = match Config::from_lookup(|k| env.get(k)) {
+    let (config, notices) = match env.config() {
         Ok(parsed) => parsed,
         Err(err) => {
             eprintln!("lambda-adapter: invalid configuration: {err}");
