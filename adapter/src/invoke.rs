@@ -8,16 +8,17 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, Either, Full};
 
 use crate::config::{Config, InvokeMode};
 use crate::error::{error_body_text, InvocationError, ERROR_BODY_CAP};
+use crate::event::Source;
 use crate::event::{translate, Translation};
 use crate::forward::AppClient;
 use crate::lambda_api::Invocation;
 use crate::lambda_api::StreamedBody;
 use crate::readiness::Readiness;
-use crate::response::{coding, encode, reject, EncodeOptions};
+use crate::response::{coding, encode, reject, rejection, EncodeOptions};
 use crate::stream::{can_stream, prelude, ResponseStream};
 
 /// Bodies longer than this are encoded (compressed) on a blocking thread.
@@ -71,12 +72,20 @@ impl Handler {
             Translation::Reject { shape, status, message, warnings } => {
                 log_warnings(&warnings);
                 tracing::warn!(status = status.as_u16(), %message, "request refused");
+                // A streaming function's answer is read as a stream (prelude, then body):
+                // a buffered payload there would reach the client as the body of a 200.
+                if self.streams(shape.source) {
+                    let (headers, body) = rejection(&message);
+                    let mut whole = BytesMut::from(&prelude(status, &headers)[..]);
+                    whole.extend_from_slice(body.as_bytes());
+                    return Ok(Reply::Streaming(Either::Right(Full::new(whole.freeze()))));
+                }
                 return Ok(Reply::Buffered(reject(&shape, status, &message)));
             }
         };
         log_warnings(&warnings);
         tracing::debug!(source = %shape.source, method = %request.method(), uri = %request.uri(), "forwarding");
-        if self.config.invoke_mode == InvokeMode::ResponseStream && can_stream(shape.source) {
+        if self.streams(shape.source) {
             return self.stream(request, deadline).await;
         }
         let coding = coding(&shape, self.config.enable_compression);
@@ -114,7 +123,12 @@ impl Handler {
             return Err(InvocationError::ErrorStatus { status: status.as_u16(), body });
         }
         let prelude = prelude(status, response.headers());
-        Ok(Reply::Streaming(ResponseStream::new(prelude, response.into_body(), deadline)))
+        Ok(Reply::Streaming(Either::Left(ResponseStream::new(prelude, response.into_body(), deadline))))
+    }
+
+    /// Whether answers to events of `source` are streamed.
+    fn streams(&self, source: Source) -> bool {
+        self.config.invoke_mode == InvokeMode::ResponseStream && can_stream(source)
     }
 
     /// With async init, the first invocations finish the readiness check (before the deadline).

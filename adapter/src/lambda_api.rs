@@ -62,8 +62,9 @@ pub struct Invocation {
     pub event: Bytes,
 }
 
-/// The body of a streamed invocation response.
-pub type StreamedBody = ResponseStream<hyper::body::Incoming>;
+/// The body of a streamed invocation response: the app's, or one the adapter wrote whole
+/// (a request it refused).
+pub type StreamedBody = http_body_util::Either<ResponseStream<hyper::body::Incoming>, Full<Bytes>>;
 
 /// The Runtime API (`/2018-06-01`), possibly through the configured proxy.
 #[derive(Clone, Debug)]

@@ -289,3 +289,26 @@ async fn error_status_with_a_big_body_keeps_its_first_kib() {
     assert!(!message.contains(&"e".repeat(1025)), "at most 1 KiB of the body: {message}");
     assert!(message.contains("truncated"), "{message}");
 }
+
+/// Regression (issue 14): a request the adapter refuses (here a body marked base64 that
+/// is not) was posted buffered in response_stream mode, where Lambda reads the answer as
+/// a stream: the client would have got the JSON envelope as the body of a 200. It is
+/// streamed: a prelude with the refusal's status, then its body.
+#[tokio::test]
+async fn a_refused_request_is_streamed_with_its_status() {
+    let mut event: Value = serde_json::from_slice(&furl("/echo")).unwrap();
+    event["body"] = json!("not base64 at all!");
+    event["isBase64Encoded"] = json!(true);
+    let out = run(vec![event.to_string().into_bytes()], 1).await;
+    let (path, seen) = &out[0];
+    assert!(path.ends_with("/invocation/0/response"), "{path}");
+    let header = |name: &str| seen.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    assert_eq!(header("lambda-runtime-function-response-mode"), Some("streaming"));
+    let all: Vec<u8> = seen.chunks.iter().flat_map(|(_, c)| c.to_vec()).collect();
+    let split = all.windows(8).position(|w| w == [0u8; 8]).expect("eight NUL bytes after the prelude");
+    let prelude: Value = serde_json::from_slice(&all[..split]).unwrap();
+    assert_eq!(prelude["statusCode"], 400);
+    assert_eq!(prelude["headers"]["content-type"], "application/json");
+    let body: Value = serde_json::from_slice(&all[split + 8..]).unwrap();
+    assert!(body["message"].as_str().unwrap().contains("base64"), "{body}");
+}

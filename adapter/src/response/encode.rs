@@ -80,10 +80,16 @@ pub fn coding(shape: &ResponseShape, compression: bool) -> Option<compress::Codi
 
 /// The answer for a request the adapter refuses (a 4xx in the source's format).
 pub fn reject(shape: &ResponseShape, status: StatusCode, message: &str) -> Bytes {
+    let (headers, body) = rejection(message);
+    write(shape, status, &headers, &body, false, &mut Vec::new())
+}
+
+/// The headers and body of a refusal: `{"message": ...}` as JSON, whether it is written
+/// in the source's format ([`reject`]) or streamed.
+pub fn rejection(message: &str) -> (HeaderMap, String) {
     let mut headers = HeaderMap::new();
     headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-    let body = serde_json::json!({ "message": message }).to_string();
-    write(shape, status, &headers, &body, false, &mut Vec::new())
+    (headers, serde_json::json!({ "message": message }).to_string())
 }
 
 fn checked(payload: Bytes) -> Result<Bytes, InvocationError> {

@@ -5,4 +5,4 @@ pub mod compress;
 mod encode;
 
 pub use binary::is_text;
-pub use encode::{coding, encode, reject, EncodeOptions};
+pub use encode::{coding, encode, reject, rejection, EncodeOptions};
