@@ -245,6 +245,12 @@ pub fn minify(json: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// The longest request target (path and query) sent to the app. The `http` crate takes
+/// URIs of up to 65,534 bytes, the app's authority included; this leaves room for any
+/// `host:port`. Front doors deliver far less (API Gateway about 10 KB, ALB 16 KB), so only
+/// hand-made events come near it; they get 414 rather than a connection error later.
+pub const MAX_TARGET: usize = 64 * 1024 - 1024;
+
 /// The standard alphabet, tolerant of missing padding.
 const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
     &base64::alphabet::STANDARD,
@@ -323,6 +329,13 @@ fn build(
     if !event.query.is_empty() {
         target.push('?');
         target.push_str(&uri::sanitize_query(&event.query));
+    }
+    if target.len() > MAX_TARGET {
+        let message = format!(
+            "the request path and query are {} bytes, more than the {MAX_TARGET} the adapter sends",
+            target.len()
+        );
+        return Ok(Translation::Reject { shape, status: http::StatusCode::URI_TOO_LONG, message, warnings });
     }
 
     let finished = headers::prepare_for_app(&mut headers, &body, &method, &mut warnings)
@@ -615,5 +628,33 @@ mod tests {
         assert_eq!(cookie_of(v2).as_deref(), Some("h=0; a=1; b=2"));
         let single = r#"{"httpMethod":"GET","path":"/","requestContext":{"stage":"s"},"headers":{"Cookie":"a=1"}}"#;
         assert_eq!(cookie_of(single).as_deref(), Some("a=1"));
+    }
+
+    /// Regression (issue 14): a request target near 64 KB passed translation, then failed
+    /// as a connection error when the app's authority was added. Past [`MAX_TARGET`] it
+    /// is a 414; at the limit it is forwarded and still fits with any authority.
+    #[test]
+    fn request_target_past_the_limit_is_a_414() {
+        let ctx = InvokeContext::default();
+        let event = |query_len: usize| {
+            let query = "q".repeat(query_len);
+            format!(
+                r#"{{"version":"2.0","rawPath":"/p","rawQueryString":"{query}","requestContext":{{"http":{{"method":"GET"}}}}}}"#
+            )
+        };
+        // "/p?" is 3 bytes.
+        match translate(event(MAX_TARGET - 3).as_bytes(), &ctx, &config()).unwrap() {
+            Translation::Forward { request, .. } => {
+                let target = request.uri().path_and_query().unwrap().as_str();
+                assert_eq!(target.len(), MAX_TARGET);
+                let absolute = format!("http://{}:65535{target}", "h".repeat(253));
+                assert!(absolute.parse::<http::Uri>().is_ok(), "the longest target fits with any authority");
+            }
+            other => panic!("not forwarded: {other:?}"),
+        }
+        match translate(event(MAX_TARGET - 2).as_bytes(), &ctx, &config()).unwrap() {
+            Translation::Reject { status, .. } => assert_eq!(status, http::StatusCode::URI_TOO_LONG),
+            other => panic!("not refused: {other:?}"),
+        }
     }
 }
