@@ -80,6 +80,12 @@ bench-containers *ARGS: images
 bench-micro *ARGS:
     cargo bench --locked -p lwa-benches {{ARGS}}
 
+# Soak: N invocations (after 10,000 of warm-up) of every source, buffered and streamed, one at a time
+# and at AWS_LAMBDA_MAX_CONCURRENCY=8, each checked for cross-talk; the adapter's RSS, threads and fds
+# (sampled every tenth) must stay flat. target/soak/report.json; `--adapter PATH` soaks any binary.
+soak N="100000" *ARGS:
+    scripts/soak.sh {{N}} {{ARGS}}
+
 # Lints as CI would want them.
 lint:
     cargo fmt --all -- --check

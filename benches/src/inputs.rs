@@ -110,7 +110,24 @@ impl EventSource {
     /// with any `content-length` header corrected to the body's length. For the
     /// pass-through source only the body is used (the SQS message body).
     pub fn event(self, method: &str, path: &str, query: &str, body: &Body) -> Vec<u8> {
-        let mut event: Value = serde_json::from_str(self.template()).unwrap_or(Value::Null);
+        self.event_from(self.template(), method, path, query, body)
+    }
+
+    /// [`Self::event`] made from another event of this source: `template` (for example
+    /// the single-value form of an ALB event, `fixtures/events/alb/single-*.json`). An ALB
+    /// template's query is written in the form its headers use.
+    ///
+    /// ```
+    /// use lwa_benches::inputs::{Body, EventSource};
+    ///
+    /// let single = include_str!("../../fixtures/events/alb/single-post-json-body.json");
+    /// let event = EventSource::Alb.event_from(single, "GET", "/a", "x=1", &Body::Empty);
+    /// let json: serde_json::Value = serde_json::from_slice(&event).unwrap();
+    /// assert_eq!(json["queryStringParameters"]["x"], "1");
+    /// assert!(json.get("multiValueQueryStringParameters").is_none());
+    /// ```
+    pub fn event_from(self, template: &str, method: &str, path: &str, query: &str, body: &Body) -> Vec<u8> {
+        let mut event: Value = serde_json::from_str(template).unwrap_or(Value::Null);
         let Some(root) = event.as_object_mut() else { return Vec::new() };
         if self == EventSource::PassThrough {
             if let Some(record) = root.get_mut("Records").and_then(|r| r.get_mut(0)).and_then(Value::as_object_mut) {
@@ -144,8 +161,13 @@ impl EventSource {
                 }
                 let (single, multi) = query_maps(query);
                 if self == EventSource::Alb {
-                    // The ALB template uses the multi-value form only.
-                    root.insert("multiValueQueryStringParameters".into(), multi.into());
+                    // An ALB event uses one form only: the multi-value one when the target
+                    // group has multi-value headers on, else the single-value one.
+                    if root.contains_key("multiValueHeaders") {
+                        root.insert("multiValueQueryStringParameters".into(), multi.into());
+                    } else {
+                        root.insert("queryStringParameters".into(), single.into());
+                    }
                 } else if query.is_empty() {
                     root.insert("queryStringParameters".into(), Value::Null);
                     root.insert("multiValueQueryStringParameters".into(), Value::Null);

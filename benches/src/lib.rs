@@ -1,7 +1,7 @@
 //! Benchmarks of Lambda web adapters: what an adapter costs on every cold start and every
 //! request.
 //!
-//! Two tools share this crate:
+//! Three tools share this crate:
 //!
 //! - **Criterion micro-benchmarks** (`cargo bench -p lwa-benches`) of the reference
 //!   adapter's pure translation: `benches/translate.rs` (event decoding and request
@@ -29,9 +29,15 @@
 //! the harness itself (the Runtime API round trip, process hops), which no adapter can
 //! avoid. An adapter's own cost is its distance from the harness.
 //!
+//! The third tool, **the soak** `lwa-soak [N]` (`just soak`, [`soak`]), runs one adapter
+//! binary through N invocations of every source, buffered and streamed, one at a time and
+//! with `AWS_LAMBDA_MAX_CONCURRENCY=8`, checks every answer for cross-talk between
+//! invocations, and samples the adapter's resident memory, threads and open file
+//! descriptors, which must stay flat after warm-up (`target/soak/report.json`).
+//!
 //! The modules: [`inputs`] (events and responses shared by both tools), [`session`] (one
 //! candidate through one phase), [`driver`] (runs and interleaving), [`report`] (tables,
-//! JSON, Markdown), [`metric`], [`procfs`] and [`stats`].
+//! JSON, Markdown), [`metric`], [`procfs`] and [`stats`]; [`soak`] for the soak.
 
 pub mod driver;
 pub mod inputs;
@@ -40,6 +46,7 @@ pub mod null_adapter;
 pub mod procfs;
 pub mod report;
 pub mod session;
+pub mod soak;
 pub mod stats;
 
 pub use driver::{Plan, Results};

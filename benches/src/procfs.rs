@@ -1,4 +1,5 @@
-//! What Linux's `/proc` says about an adapter process: CPU time and resident memory.
+//! What Linux's `/proc` says about an adapter process: CPU time, resident memory, threads
+//! and open file descriptors.
 //!
 //! CPU time comes from two places. `/proc/<pid>/stat` has user and system time for the
 //! whole process, dead threads included, but in clock ticks (10 ms). The per-thread
@@ -120,6 +121,12 @@ pub fn parse_status(status: &str) -> Memory {
         }
     }
     memory
+}
+
+/// How many file descriptors `pid` has open (the entries of `/proc/<pid>/fd`); `None`
+/// when the process is gone or not ours to look into.
+pub fn open_fds(pid: i32) -> Option<u64> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count() as u64)
 }
 
 /// The size of a file in bytes.

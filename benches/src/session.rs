@@ -108,7 +108,7 @@ use crate::metric::Metric;
 /// The emulator settings for one adapter: started as Lambda starts an extension (its file
 /// name is its extension name), a clean Lambda-like environment (nothing inherited from
 /// the caller's shell except what Lambda itself sets), and no request recording.
-fn emulator_config(adapter: &Path, app_port: u16) -> EmulatorConfig {
+pub fn emulator_config(adapter: &Path, app_port: u16) -> EmulatorConfig {
     let name = adapter.file_name().map_or_else(|| "lambda-adapter".into(), |n| n.to_string_lossy().into_owned());
     let mut config = EmulatorConfig::new()
         .extension(name, [adapter.to_string_lossy().into_owned()])
@@ -123,8 +123,8 @@ fn emulator_config(adapter: &Path, app_port: u16) -> EmulatorConfig {
     config
 }
 
-/// Starts the emulator and fails unless init succeeded.
-async fn start(config: EmulatorConfig) -> anyhow::Result<Emulator> {
+/// Starts the emulator and fails unless init succeeded (with the captured logs).
+pub async fn start(config: EmulatorConfig) -> anyhow::Result<Emulator> {
     let emulator = Emulator::start(config).await.context("starting the emulator")?;
     match emulator.init_result() {
         Some(Ok(_)) => Ok(emulator),
@@ -137,7 +137,7 @@ async fn start(config: EmulatorConfig) -> anyhow::Result<Emulator> {
 }
 
 /// The adapter's pid, from the emulator's `started [ext:NAME] ... (pid N)` line.
-fn adapter_pid(emulator: &Emulator) -> Option<i32> {
+pub fn adapter_pid(emulator: &Emulator) -> Option<i32> {
     emulator.logs().iter().find_map(|l| {
         if l.source != LogSource::Emulator || !l.line.starts_with("started [ext:") {
             return None;
@@ -158,7 +158,9 @@ fn ok_buffered(outcome: &Outcome) -> bool {
     }
 }
 
-fn describe(outcome: &Outcome) -> String {
+/// A short description of an outcome for error messages: its kind and error type, or
+/// the start of its body.
+pub fn describe(outcome: &Outcome) -> String {
     match outcome.error_type() {
         Some(t) => format!("{} ({t})", outcome.kind()),
         None => {
@@ -349,7 +351,7 @@ pub async fn adapter_streaming(adapter: &Path, work: &Workload, events: &Events)
 }
 
 /// Runs `total` calls of `call` with `width` of them in flight; returns how many failed.
-async fn run_concurrently<F, Fut>(width: usize, total: usize, call: F) -> usize
+pub async fn run_concurrently<F, Fut>(width: usize, total: usize, call: F) -> usize
 where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = bool> + Send + 'static,

@@ -83,6 +83,9 @@ pub struct EchoOptions {
     pub start_delay: Duration,
     /// The status `GET /` answers with (200 when None).
     pub readiness_status: Option<u16>,
+    /// Keep no record of the requests ([`EchoApp::received`] stays empty): for long runs
+    /// such as the soak, where the record would grow by every request.
+    pub forget: bool,
 }
 
 /// A running echo app; stops when dropped.
@@ -113,7 +116,7 @@ impl EchoApp {
             (crate::apps::free_port()?, None)
         };
         let received: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let recorded = received.clone();
+        let recorded = (!options.forget).then(|| received.clone());
         let task = tokio::spawn(async move {
             let listener = match listener {
                 Some(listener) => listener,
@@ -137,7 +140,7 @@ impl EchoApp {
                 tokio::spawn(async move {
                     let service = service_fn(move |req| {
                         let recorded = recorded.clone();
-                        async move { Ok::<_, Infallible>(handle(req, &recorded, readiness).await) }
+                        async move { Ok::<_, Infallible>(handle(req, recorded.as_deref(), readiness).await) }
                     });
                     let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                         .http1_only()
@@ -180,11 +183,15 @@ fn param(query: &str, name: &str) -> Option<u64> {
     query.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).and_then(|(_, v)| v.parse().ok())
 }
 
-async fn handle(req: Request<Incoming>, recorded: &Mutex<Vec<Received>>, readiness: Option<u16>) -> Response<Body> {
+async fn handle(
+    req: Request<Incoming>,
+    recorded: Option<&Mutex<Vec<Received>>>,
+    readiness: Option<u16>,
+) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let seen = Received::from_parts(&parts, body);
-    if let Ok(mut all) = recorded.lock() {
+    if let Some(Ok(mut all)) = recorded.map(Mutex::lock) {
         all.push(seen.clone());
     }
     route(&seen, readiness).await

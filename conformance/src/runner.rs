@@ -389,6 +389,7 @@ async fn run_case(
             let options = EchoOptions {
                 start_delay: Duration::from_millis(case.app.start_delay_ms),
                 readiness_status: case.app.readiness_status(),
+                forget: false,
             };
             let handle = AppHandle::prepare(app.kind, app.shared, &paths.root, options).await?;
             execute(target.argv(), handle, &env, timeout, invocation(event, Some(case))).await?

@@ -51,8 +51,13 @@ fn v2(method: &str, raw_path: &str, body: &str) -> Invocation {
 /// finishes the readiness check; without it, init times out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn async_init_serves_an_app_that_is_ready_at_12_s() {
-    let app =
-        EchoApp::start(EchoOptions { start_delay: Duration::from_secs(12), readiness_status: None }).await.unwrap();
+    let app = EchoApp::start(EchoOptions {
+        start_delay: Duration::from_secs(12),
+        readiness_status: None,
+        ..EchoOptions::default()
+    })
+    .await
+    .unwrap();
     let started = Instant::now();
     let emulator =
         Emulator::start(adapter_config(app.port()).env("AWS_LWA_ASYNC_INIT", "true").timeout(Duration::from_secs(10)))
@@ -72,8 +77,13 @@ async fn async_init_serves_an_app_that_is_ready_at_12_s() {
 /// just before its deadline instead of hanging until Lambda kills the environment.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn async_init_with_an_app_that_never_comes_up_is_a_named_error() {
-    let app =
-        EchoApp::start(EchoOptions { start_delay: Duration::from_secs(3600), readiness_status: None }).await.unwrap();
+    let app = EchoApp::start(EchoOptions {
+        start_delay: Duration::from_secs(3600),
+        readiness_status: None,
+        ..EchoOptions::default()
+    })
+    .await
+    .unwrap();
     let emulator =
         Emulator::start(adapter_config(app.port()).env("AWS_LWA_ASYNC_INIT", "true").timeout(Duration::from_secs(2)))
             .await
@@ -86,8 +96,13 @@ async fn async_init_with_an_app_that_never_comes_up_is_a_named_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_async_init_an_app_ready_at_12_s_fails_init() {
-    let app =
-        EchoApp::start(EchoOptions { start_delay: Duration::from_secs(12), readiness_status: None }).await.unwrap();
+    let app = EchoApp::start(EchoOptions {
+        start_delay: Duration::from_secs(12),
+        readiness_status: None,
+        ..EchoOptions::default()
+    })
+    .await
+    .unwrap();
     let emulator = Emulator::start(adapter_config(app.port())).await.unwrap();
     let failure = emulator.wait_init().await.expect_err("init cannot end before the app is ready");
     assert_eq!(failure.error_type, "Sandbox.Timedout");
