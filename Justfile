@@ -86,7 +86,9 @@ bench-micro *ARGS:
 soak N="100000" *ARGS:
     scripts/soak.sh {{N}} {{ARGS}}
 
-# Lints as CI would want them.
+# Lints, as CI runs them: rustfmt, clippy with warnings as errors, no unused dependency.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
+    command -v cargo-machete >/dev/null || cargo install --locked cargo-machete
+    cargo machete

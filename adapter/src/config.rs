@@ -360,7 +360,7 @@ impl Config {
                 .unwrap_or(ReadinessProtocol::Http),
             healthy,
         };
-        let remove_base_path = env.parse(&REMOVE_BASE_PATH, parse_base_path)?.flatten();
+        let remove_base_path = env.parse(&REMOVE_BASE_PATH, parse_base_path)?.filter(|prefix| !prefix.is_empty());
         let invoke_mode = env
             .parse(&INVOKE_MODE, |v| match v.to_ascii_lowercase().as_str() {
                 "buffered" => Some(InvokeMode::Buffered),
@@ -510,11 +510,9 @@ fn parse_path_and_query(v: &str) -> Option<String> {
     (v.starts_with('/') && v.parse::<http::uri::PathAndQuery>().is_ok() && !v.contains('#')).then(|| v.to_owned())
 }
 
-/// `Some(None)` for `/` (nothing to strip), `Some(Some(prefix))` otherwise.
-fn parse_base_path(v: &str) -> Option<Option<String>> {
-    let path = parse_path(v)?;
-    let trimmed = path.trim_end_matches('/');
-    Some((!trimmed.is_empty()).then(|| trimmed.to_owned()))
+/// The prefix without trailing slashes: empty for `/` (nothing to strip).
+fn parse_base_path(v: &str) -> Option<String> {
+    parse_path(v).map(|path| path.trim_end_matches('/').to_owned())
 }
 
 /// How long async init waits before letting Lambda finish init.

@@ -64,6 +64,16 @@ pub struct ResponseStream<B> {
     finished: bool,
 }
 
+impl<B> std::fmt::Debug for ResponseStream<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseStream")
+            .field("prelude_sent", &self.prelude.is_none())
+            .field("deadline", &self.deadline.as_ref().map(|d| d.deadline()))
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<B> ResponseStream<B> {
     /// Streams `inner` after `prelude`, failing with `Adapter.AppTimeout` at `deadline`.
     pub fn new(prelude: Bytes, inner: B, deadline: Option<Instant>) -> Self {
