@@ -352,39 +352,14 @@ impl Config {
             port: env.parse(&READINESS_CHECK_PORT, parse_port)?.unwrap_or(port),
             path: env.parse(&READINESS_CHECK_PATH, parse_path_and_query)?.unwrap_or_else(|| "/".to_owned()),
             protocol: env
-                .parse(&READINESS_CHECK_PROTOCOL, |v| match v.to_ascii_lowercase().as_str() {
-                    "http" => Some(ReadinessProtocol::Http),
-                    "tcp" => Some(ReadinessProtocol::Tcp),
-                    _ => None,
-                })?
+                .parse(&READINESS_CHECK_PROTOCOL, |v| one_of(PROTOCOLS, v))?
                 .unwrap_or(ReadinessProtocol::Http),
             healthy,
         };
         let remove_base_path = env.parse(&REMOVE_BASE_PATH, parse_base_path)?.filter(|prefix| !prefix.is_empty());
-        let invoke_mode = env
-            .parse(&INVOKE_MODE, |v| match v.to_ascii_lowercase().as_str() {
-                "buffered" => Some(InvokeMode::Buffered),
-                "response_stream" => Some(InvokeMode::ResponseStream),
-                _ => None,
-            })?
-            .unwrap_or(InvokeMode::Buffered);
-        let log_level = env
-            .parse(&LOG_LEVEL, |v| match v.to_ascii_uppercase().as_str() {
-                "TRACE" => Some(tracing::Level::TRACE),
-                "DEBUG" => Some(tracing::Level::DEBUG),
-                "INFO" => Some(tracing::Level::INFO),
-                "WARN" => Some(tracing::Level::WARN),
-                "ERROR" | "FATAL" => Some(tracing::Level::ERROR),
-                _ => None,
-            })?
-            .unwrap_or(tracing::Level::INFO);
-        let log_format = env
-            .parse(&LOG_FORMAT, |v| match v.to_ascii_uppercase().as_str() {
-                "TEXT" => Some(LogFormat::Text),
-                "JSON" => Some(LogFormat::Json),
-                _ => None,
-            })?
-            .unwrap_or(LogFormat::Text);
+        let invoke_mode = env.parse(&INVOKE_MODE, |v| one_of(INVOKE_MODES, v))?.unwrap_or(InvokeMode::Buffered);
+        let log_level = env.parse(&LOG_LEVEL, |v| one_of(LOG_LEVELS, v))?.unwrap_or(tracing::Level::INFO);
+        let log_format = env.parse(&LOG_FORMAT, |v| one_of(LOG_FORMATS, v))?.unwrap_or(LogFormat::Text);
 
         let config = Config {
             host,
@@ -475,12 +450,30 @@ impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
     }
 }
 
+/// The words of each enumerated variable, matched in any case. The parsers look values up
+/// here and the tests walk every entry, so a value cannot be added untested.
+const BOOLS: &[(&str, bool)] = &[("true", true), ("1", true), ("false", false), ("0", false)];
+const INVOKE_MODES: &[(&str, InvokeMode)] =
+    &[("buffered", InvokeMode::Buffered), ("response_stream", InvokeMode::ResponseStream)];
+const PROTOCOLS: &[(&str, ReadinessProtocol)] = &[("http", ReadinessProtocol::Http), ("tcp", ReadinessProtocol::Tcp)];
+const LOG_LEVELS: &[(&str, tracing::Level)] = &[
+    ("TRACE", tracing::Level::TRACE),
+    ("DEBUG", tracing::Level::DEBUG),
+    ("INFO", tracing::Level::INFO),
+    ("WARN", tracing::Level::WARN),
+    ("ERROR", tracing::Level::ERROR),
+    // Lambda's advanced logging levels include FATAL; the adapter has no level above ERROR.
+    ("FATAL", tracing::Level::ERROR),
+];
+const LOG_FORMATS: &[(&str, LogFormat)] = &[("TEXT", LogFormat::Text), ("JSON", LogFormat::Json)];
+
+/// The value `v` names in `words`, in any case.
+fn one_of<T: Copy>(words: &[(&str, T)], v: &str) -> Option<T> {
+    words.iter().find(|(word, _)| word.eq_ignore_ascii_case(v)).map(|&(_, value)| value)
+}
+
 fn parse_bool(v: &str) -> Option<bool> {
-    match v.to_ascii_lowercase().as_str() {
-        "true" | "1" => Some(true),
-        "false" | "0" => Some(false),
-        _ => None,
-    }
+    one_of(BOOLS, v)
 }
 
 fn parse_in(v: &str, range: RangeInclusive<u32>) -> Option<u32> {
@@ -765,5 +758,71 @@ mod tests {
         assert!(!c.readiness.healthy.contains(300));
         assert_eq!(notices.len(), 1, "{notices:?}");
         assert!(notices[0].0.contains("AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS is ignored"), "{notices:?}");
+    }
+
+    /// Every word of every enumerated variable, in three cases, gives its value (issue 19:
+    /// deleting a match arm turned a documented value into an init error unnoticed; Lambda
+    /// itself sets AWS_LAMBDA_LOG_FORMAT=JSON and AWS_LAMBDA_LOG_LEVEL).
+    #[test]
+    fn every_word_of_every_enumerated_variable_parses() {
+        fn each<T: Copy + PartialEq + fmt::Debug>(
+            var: &Variable,
+            words: &[(&str, T)],
+            field: impl Fn(&Config) -> T,
+        ) -> usize {
+            for &(word, value) in words {
+                for spelling in [word.to_owned(), word.to_ascii_lowercase(), word.to_ascii_uppercase()] {
+                    let c = config(&[(var.name, &spelling)]);
+                    assert_eq!(field(&c), value, "{}={spelling}", var.name);
+                }
+            }
+            words.len()
+        }
+        let mut tested = 0;
+        tested += each(&ASYNC_INIT, BOOLS, |c| c.async_init);
+        tested += each(&ENABLE_COMPRESSION, BOOLS, |c| c.enable_compression);
+        tested += each(&INVOKE_MODE, INVOKE_MODES, |c| c.invoke_mode);
+        tested += each(&READINESS_CHECK_PROTOCOL, PROTOCOLS, |c| c.readiness.protocol);
+        tested += each(&LOG_LEVEL, LOG_LEVELS, |c| c.log_level);
+        tested += each(&LOG_FORMAT, LOG_FORMATS, |c| c.log_format);
+        assert_eq!(
+            tested,
+            2 * BOOLS.len() + INVOKE_MODES.len() + PROTOCOLS.len() + LOG_LEVELS.len() + LOG_FORMATS.len()
+        );
+        // Each word is named in the documented accepted forms.
+        for (var, words) in [
+            (&INVOKE_MODE, INVOKE_MODES.iter().map(|w| w.0).collect::<Vec<_>>()),
+            (&READINESS_CHECK_PROTOCOL, PROTOCOLS.iter().map(|w| w.0).collect()),
+            (&LOG_LEVEL, LOG_LEVELS.iter().map(|w| w.0).collect()),
+            (&LOG_FORMAT, LOG_FORMATS.iter().map(|w| w.0).collect()),
+            (&ASYNC_INIT, BOOLS.iter().map(|w| w.0).collect()),
+        ] {
+            for word in words {
+                assert!(var.accepted.contains(word), "{} does not document {word}: {}", var.name, var.accepted);
+            }
+        }
+    }
+
+    /// The ends of every numeric range are in it, one past each end is not.
+    #[rstest]
+    #[case("AWS_LWA_PORT", "1", true)]
+    #[case("AWS_LWA_PORT", "65535", true)]
+    #[case("AWS_LWA_PORT", "0", false)]
+    #[case("AWS_LWA_PORT", "65536", false)]
+    #[case("AWS_LWA_READINESS_CHECK_PORT", "1", true)]
+    #[case("AWS_LWA_READINESS_CHECK_PORT", "65536", false)]
+    #[case("AWS_LAMBDA_MAX_CONCURRENCY", "1", true)]
+    #[case("AWS_LAMBDA_MAX_CONCURRENCY", "1024", true)]
+    #[case("AWS_LAMBDA_MAX_CONCURRENCY", "0", false)]
+    #[case("AWS_LAMBDA_MAX_CONCURRENCY", "1025", false)]
+    #[case("AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS", "101", true)]
+    #[case("AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS", "600", true)]
+    #[case("AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS", "100", false)]
+    #[case("AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS", "601", false)]
+    #[case("AWS_LWA_READINESS_CHECK_PATH", "/health check", false)]
+    #[case("AWS_LWA_PASS_THROUGH_PATH", "/events x", false)]
+    #[case("AWS_LWA_PASS_THROUGH_PATH", "/", true)]
+    fn numeric_and_path_boundaries(#[case] name: &str, #[case] value: &str, #[case] valid: bool) {
+        assert_eq!(build(&[(name, value)]).is_ok(), valid, "{name}={value}");
     }
 }

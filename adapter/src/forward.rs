@@ -392,4 +392,14 @@ mod tests {
         assert_eq!(read.len(), 1 << 20);
         assert!(headers.is_empty());
     }
+
+    /// Boundary (issue 19): a body of exactly the limit is read; one byte more is not.
+    #[tokio::test]
+    async fn a_body_of_exactly_the_limit_is_read() {
+        let body = |len: usize| Full::new(Bytes::from(vec![b'a'; len]));
+        let read = read_body(body(BUFFERED_LIMIT), None, &mut HeaderMap::new()).await.unwrap();
+        assert_eq!(read.len(), BUFFERED_LIMIT);
+        let err = read_body(body(BUFFERED_LIMIT + 1), None, &mut HeaderMap::new()).await.unwrap_err();
+        assert!(matches!(err, InvocationError::ResponseTooLarge { .. }), "{err}");
+    }
 }

@@ -17,9 +17,17 @@ fn start_adapter(runtime: &MockServer, env: &[(&str, &str)]) -> Adapter {
     Adapter(adapter_command(&runtime.address().to_string(), env).spawn().expect("the adapter binary starts"))
 }
 
-/// Waits (off the async threads) for the adapter to exit by itself.
+/// Waits for the adapter to exit by itself, at most 20 s: a regression that keeps it
+/// running fails the test instead of hanging it (the adapter is killed when dropped).
 async fn wait_exit(mut adapter: Adapter) -> std::process::ExitStatus {
-    tokio::task::spawn_blocking(move || adapter.0.wait()).await.unwrap().unwrap()
+    let start = Instant::now();
+    loop {
+        if let Some(status) = adapter.0.try_wait().unwrap() {
+            return status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "the adapter did not exit within 20 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 fn deadline_in(ms: u64) -> String {

@@ -228,13 +228,15 @@ async fn chunks_are_forwarded_as_they_arrive() {
     assert_eq!(prelude["cookies"], json!(["s=1"]));
     assert_eq!(&all[split + 8..], b"data: 0\n\ndata: 1\n\ndata: 2\n\ndata: 3\n\n");
 
-    // Each app chunk reaches Lambda on its own, about 150 ms after the one before.
+    // Each app chunk reaches Lambda on its own, about 150 ms after the one before: four
+    // frames, in order, and a median gap well above zero (held back and sent together,
+    // they would arrive at once). The median, with a wide margin, holds on a loaded
+    // machine where one gap may shrink.
     let data_chunks: Vec<_> = seen.chunks.iter().filter(|(_, c)| c.starts_with(b"data: ")).collect();
     assert_eq!(data_chunks.len(), 4, "one frame per app chunk: {:?}", seen.chunks);
-    for pair in data_chunks.windows(2) {
-        let gap = pair[1].0 - pair[0].0;
-        assert!(gap >= Duration::from_millis(100), "chunks were held back and sent together: {gap:?}");
-    }
+    let mut gaps: Vec<Duration> = data_chunks.windows(2).map(|pair| pair[1].0 - pair[0].0).collect();
+    gaps.sort();
+    assert!(gaps[1] >= Duration::from_millis(75), "chunks were held back and sent together: {gaps:?}");
     assert!(seen.trailers.is_empty());
 }
 

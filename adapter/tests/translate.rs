@@ -242,3 +242,53 @@ fn lambda_context_that_is_not_a_header_value_fails_the_invocation() {
         assert!(err.to_string().contains("x-amzn-lambda-context"), "{err}");
     }
 }
+
+/// Boundary (issue 19): Lambda accepts a payload of exactly 6,291,456 bytes; one byte more
+/// is too large. A pass-through answer that is JSON is the payload itself.
+#[test]
+fn a_payload_of_exactly_the_limit_is_accepted_and_one_byte_more_is_not() {
+    let (_, shape) = forward(br#"{"Records":[]}"#, &config(&[]));
+    let limit = 6 * 1024 * 1024;
+    let json_of_len = |len: usize| format!("\"{}\"", "a".repeat(len - 2));
+    let answer = |body: String| http::Response::builder().status(200).body(Bytes::from(body)).unwrap();
+    let payload =
+        encode(&shape, answer(json_of_len(limit)), &EncodeOptions::default(), &mut Vec::new()).expect("at the limit");
+    assert_eq!(payload.len(), limit);
+    let err = encode(&shape, answer(json_of_len(limit + 1)), &EncodeOptions::default(), &mut Vec::new()).unwrap_err();
+    assert_eq!(err.error_type(), "Adapter.ResponseTooLarge");
+}
+
+/// Boundary (issue 19): bodies from 32 bytes are compressed, 31 are not.
+#[rstest]
+#[case(31, None)]
+#[case(32, Some("gzip"))]
+fn compression_starts_at_32_bytes(#[case] size: usize, #[case] expected: Option<&str>) {
+    let cfg = config(&[("AWS_LWA_ENABLE_COMPRESSION", "true")]);
+    let (_, shape) = forward(&v2("/", json!({"accept-encoding": "gzip"})), &cfg);
+    let options = EncodeOptions { compression: true, error_status_codes: None };
+    let payload = encode(&shape, app_response("text/plain", &"x".repeat(size)), &options, &mut Vec::new()).unwrap();
+    let out: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(out["headers"]["content-encoding"].as_str(), expected);
+}
+
+/// Boundary (issue 19): an ALB single-value response keeps the app's one `set-cookie`
+/// (of several, only the last fits in `headers`).
+#[rstest]
+#[case(&["a=1"], "a=1")]
+#[case(&["a=1", "b=2"], "b=2")]
+fn alb_single_value_keeps_a_lone_set_cookie(#[case] cookies: &[&str], #[case] kept: &str) {
+    let event = json!({
+        "httpMethod": "GET", "path": "/", "headers": {"host": "alb"},
+        "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/t/1"}}
+    });
+    let (_, shape) = forward(event.to_string().as_bytes(), &config(&[]));
+    let mut response = http::Response::builder().status(200);
+    for cookie in cookies {
+        response = response.header("set-cookie", *cookie);
+    }
+    let payload =
+        encode(&shape, response.body(Bytes::new()).unwrap(), &EncodeOptions::default(), &mut Vec::new()).unwrap();
+    let out: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(out["headers"]["set-cookie"], kept, "{out}");
+    assert!(out.get("multiValueHeaders").is_none());
+}
