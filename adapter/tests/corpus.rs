@@ -100,13 +100,24 @@ fn pass_through_responses() -> Vec<(&'static str, http::Response<Bytes>)> {
     ]
 }
 
+/// The first 16 hex digits of the SHA-256 of `bytes`: a value cut short in a snapshot is
+/// still pinned whole, so any change to it shows.
+fn digest(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
 fn show_bytes(bytes: &[u8]) -> Value {
     match std::str::from_utf8(bytes) {
         Ok(text) if text.len() <= 512 => Value::String(text.to_owned()),
-        Ok(text) => json!({ "len": text.len(), "head": text.chars().take(80).collect::<String>() }),
-        Err(_) => {
-            json!({ "len": bytes.len(), "base64_head": base64::engine::general_purpose::STANDARD.encode(&bytes[..bytes.len().min(48)]) })
+        Ok(text) => {
+            json!({ "len": text.len(), "sha256": digest(bytes), "head": text.chars().take(80).collect::<String>() })
         }
+        Err(_) => json!({
+            "len": bytes.len(),
+            "sha256": digest(bytes),
+            "base64_head": base64::engine::general_purpose::STANDARD.encode(&bytes[..bytes.len().min(48)])
+        }),
     }
 }
 
@@ -114,9 +125,10 @@ fn show_header(value: &http::HeaderValue) -> Value {
     let text = String::from_utf8_lossy(value.as_bytes());
     if text.len() > 300 {
         Value::String(format!(
-            "{}... ({} bytes)",
+            "{}... ({} bytes, sha256 {})",
             &text[..text.char_indices().nth(120).map_or(text.len(), |(i, _)| i)],
-            text.len()
+            text.len(),
+            digest(value.as_bytes())
         ))
     } else {
         Value::String(text.into_owned())
