@@ -4,7 +4,7 @@
 mod common;
 
 use std::collections::HashSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{next, post, respond};
 use lwa_conformance::{Emulator, EmulatorConfig, Invocation, Outcome};
@@ -56,14 +56,18 @@ async fn no_more_than_the_limit_is_handed_out() {
     let second = next(&addr).await;
     let third = tokio::spawn({
         let addr = addr.clone();
-        async move { next(&addr).await }
+        async move { (next(&addr).await, Instant::now()) }
     });
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert!(!third.is_finished(), "a third invocation went out while two were running");
-    respond(&addr, &first.id, "1").await;
-    let third = third.await.expect("join");
-    respond(&addr, &second.id, "2").await;
-    respond(&addr, &third.id, "3").await;
+    // Ordering, not timing: the third goes out only after one of the two has finished,
+    // however long it waited (a slow leak would hand it out before the release).
+    let released = Instant::now();
+    assert_eq!(respond(&addr, &first.id, "1").await.status, 202);
+    let (third, handed_out) = third.await.expect("join");
+    assert!(handed_out >= released, "the third invocation went out before one of the two running finished");
+    assert_eq!(respond(&addr, &second.id, "2").await.status, 202);
+    assert_eq!(respond(&addr, &third.id, "3").await.status, 202);
     for h in handles {
         assert_eq!(h.outcome().await.kind(), "buffered");
     }
