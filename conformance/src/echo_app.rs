@@ -113,7 +113,7 @@ impl EchoApp {
             (listener.local_addr()?.port(), Some(TcpListener::from_std(listener)?))
         } else {
             // Nothing may listen during the delay, so the port is reserved by number only.
-            (crate::apps::free_port()?, None)
+            (crate::net::free_port()?, None)
         };
         let received: Arc<Mutex<Vec<Received>>> = Arc::default();
         let recorded = (!options.forget).then(|| received.clone());

@@ -104,6 +104,7 @@ pub mod emulator;
 mod error;
 pub mod gateway;
 pub mod http_server;
+pub mod net;
 pub mod report;
 pub mod runner;
 

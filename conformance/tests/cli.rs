@@ -49,7 +49,7 @@ async fn emulate_reads_invocations_from_stdin() {
 async fn serve_turns_http_into_http_api_events() {
     // Below the ephemeral range: a port taken from bind(0) and released could be handed to
     // another test's listener (the emulate test's Runtime API) before serve binds it.
-    let port = lwa_conformance::apps::free_port().expect("free port");
+    let port = lwa_conformance::net::free_port().expect("free port");
     let mut child = Command::new(BIN)
         // The runtime is a lambda_runtime function itself: no adapter extension.
         .args(["serve", "--quiet", "--adapter", "none", "--trigger", "http-api", "--port", &port.to_string(), "--"])
@@ -141,7 +141,7 @@ async fn a_daemonised_child_does_not_outlive_the_emulator() {
 /// Starts `serve` on a free port with `args` before `--` and `app` after it; waits until the
 /// front door accepts connections.
 async fn serve(args: &[&str], app: &[&str]) -> (tokio::process::Child, String) {
-    let port = lwa_conformance::apps::free_port().expect("free port");
+    let port = lwa_conformance::net::free_port().expect("free port");
     let child = Command::new(BIN)
         .arg("serve")
         .args(args)

@@ -125,7 +125,7 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_reaches_the_app_as_sigterm_and_the_adapter_exits_cleanly() {
-    let port = lwa_conformance::apps::free_port().unwrap();
+    let port = lwa_conformance::net::free_port().unwrap();
     let config = adapter_config(port).runtime_command(["python3", "-c", SIGTERM_APP]).env("PORT", port.to_string());
     let emulator = Emulator::start(config).await.unwrap();
     emulator.wait_init().await.expect("init");
@@ -190,7 +190,7 @@ async fn eight_concurrent_invocations_stay_apart() {
 async fn runtime_api_proxy_sees_every_runtime_call_and_no_extension_call() {
     let app = EchoApp::start(EchoOptions::default()).await.unwrap();
     // The emulator's port must be known before the proxy starts: pick it first.
-    let api_port = lwa_conformance::apps::free_port().unwrap();
+    let api_port = lwa_conformance::net::free_port().unwrap();
     let proxy = RecordingProxy::start(api_port).await.unwrap();
     let config = adapter_config(app.port())
         .port(api_port)

@@ -225,7 +225,7 @@ async fn serves_through_the_layer(layer_zip: &Path, under_qemu: bool) {
     if under_qemu {
         function.run_extension_under_qemu();
     }
-    let port = lwa_conformance::apps::free_port().unwrap();
+    let port = lwa_conformance::net::free_port().unwrap();
     let emulator = Emulator::start(function.config("run.sh", port)).await.unwrap();
     if let Err(failure) = emulator.wait_init().await {
         panic!("init failed: {failure:?}\n{}", emulator.log_text());
@@ -296,7 +296,7 @@ async fn a_missing_handler_fails_init_with_the_reason_in_the_log() {
     let function = ZipFunction::new(&zip);
     // No adapter is needed to see the wrapper fail: the extensions folder is left empty.
     std::fs::remove_file(function.opt().join("extensions/lambda-adapter")).unwrap();
-    let port = lwa_conformance::apps::free_port().unwrap();
+    let port = lwa_conformance::net::free_port().unwrap();
     let emulator = Emulator::start(function.config("start.sh", port)).await.unwrap();
     let failure = emulator.wait_init().await.expect_err("init fails");
     assert_eq!(failure.error_type, "Runtime.ExitError");
