@@ -40,6 +40,11 @@ pub fn prelude(status: StatusCode, headers: &HeaderMap) -> Bytes {
         if HOP_BY_HOP.contains(&name.as_str()) || listed.contains(name) || name == http::header::CONTENT_LENGTH {
             continue;
         }
+        // Fault injection for the suite's self-test: a prelude that loses the content type.
+        #[cfg(feature = "fault-prelude-drop-content-type")]
+        if name == http::header::CONTENT_TYPE {
+            continue;
+        }
         let values: Vec<String> =
             headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect();
         if name == http::header::SET_COOKIE {

@@ -376,6 +376,14 @@ pub fn check(expect: &Expect, seen: &Observation) -> Vec<String> {
     if let Some(stream) = &expect.stream {
         check_stream(stream, seen, &mut out);
     }
+    // A stream that ended in an error trailer failed mid-way: unless the case names that
+    // trailer (`[expect.stream] error_type`, or `error_type`, which is compared with it),
+    // it is a failure whatever else held, [expect.stream] or not.
+    let trailer = seen.stream.as_ref().and_then(|s| s.error_type.as_deref());
+    let named = expect.stream.as_ref().and_then(|s| s.error_type.as_ref()).or(expect.error_type.as_ref());
+    if let (Some(trailer), None) = (trailer, named) {
+        out.push(format!("stream error trailer: expected none, got {trailer:?} (the stream failed mid-way)"));
+    }
     out
 }
 
@@ -462,17 +470,25 @@ fn check_stream(stream: &ExpectStream, seen: &Observation, out: &mut Vec<String>
     }
     if let Some(gap) = stream.min_gap_ms {
         let smallest = got.chunk_times.windows(2).map(|w| w[1].saturating_sub(w[0])).min();
-        if let Some(smallest) = smallest {
-            if smallest < Duration::from_millis(gap) {
-                out.push(format!(
-                    "stream: chunks {gap} ms apart arrived {} ms apart (held back and sent together)",
-                    smallest.as_millis()
-                ));
-            }
+        match smallest {
+            Some(smallest) if smallest < Duration::from_millis(gap) => out.push(format!(
+                "stream: chunks {gap} ms apart arrived {} ms apart (held back and sent together)",
+                smallest.as_millis()
+            )),
+            Some(_) => {}
+            // No gap to measure is no gap that held: the body came in one piece, or none.
+            None => out.push(format!(
+                "stream: min_gap_ms = {gap} needs at least two body chunks to measure, got {} \
+                 (the body was not streamed in separate chunks)",
+                got.chunk_times.len()
+            )),
         }
     }
-    if stream.error_type != got.error_type && stream.error_type.is_some() {
-        out.push(format!("stream error trailer: expected {:?}, got {:?}", stream.error_type, got.error_type));
+    // An unexpected trailer is reported by `check`, whether or not there is an [expect.stream].
+    if let Some(expected) = &stream.error_type {
+        if got.error_type.as_ref() != Some(expected) {
+            out.push(format!("stream error trailer: expected {expected:?}, got {:?}", got.error_type));
+        }
     }
 }
 
@@ -577,5 +593,55 @@ mod tests {
         set_pointer(&mut doc, "/headers/x-a~1b", json!("1")).unwrap();
         assert_eq!(doc, json!({"rawPath": "/echo/x", "headers": {"x-a/b": "1"}}));
         assert!(set_pointer(&mut doc, "/missing/x", json!(1)).is_err());
+    }
+
+    fn streamed(chunk_ms: &[u64], trailer: Option<&str>) -> Observation {
+        Observation {
+            outcome: OutcomeKind::Streamed,
+            error_type: trailer.map(str::to_owned),
+            lambda: None,
+            stream: Some(StreamSeen {
+                prelude: Some(json!({"statusCode": 200, "headers": {}, "cookies": []})),
+                body: Bytes::from_static(b"data: 0\n\n"),
+                chunk_times: chunk_ms.iter().map(|ms| Duration::from_millis(*ms)).collect(),
+                error_type: trailer.map(str::to_owned),
+            }),
+            ..observation()
+        }
+    }
+
+    // Regression (issue 19): the error trailer was only compared when a case expected
+    // one, so a stream that failed mid-way passed every case that expected none.
+    #[test]
+    fn an_unexpected_error_trailer_fails() {
+        let seen = streamed(&[0], Some("Adapter.AppConnectionError"));
+        for e in [
+            "outcome = \"streamed\"\n[stream]\nbody = \"data: 0\\n\\n\"",
+            // Without a [stream] table too: nothing named the trailer, so it is unexpected.
+            "outcome = \"streamed\"",
+        ] {
+            let problems = check(&expect(e), &seen);
+            assert_eq!(problems.len(), 1, "{e}: {problems:?}");
+            assert!(problems[0].contains("error trailer") && problems[0].contains("Adapter.AppConnectionError"));
+        }
+        let named = expect("outcome = \"streamed\"\n[stream]\nerror_type = \"Adapter.AppConnectionError\"");
+        assert_eq!(check(&named, &seen), Vec::<String>::new());
+        let other = expect("outcome = \"streamed\"\n[stream]\nerror_type = \"Adapter.AppTimeout\"");
+        assert_eq!(check(&other, &seen).len(), 1);
+        assert_eq!(check(&other, &streamed(&[0], None)).len(), 1, "an expected trailer that never came fails");
+    }
+
+    // Regression (issue 19): `min_gap_ms` held whenever fewer than two chunks arrived
+    // (there was no gap to measure), so an adapter that buffered the stream passed it.
+    #[test]
+    fn min_gap_needs_two_chunks_to_hold() {
+        let e = expect("outcome = \"streamed\"\n[stream]\nmin_gap_ms = 50");
+        for chunks in [&[][..], &[120][..]] {
+            let problems = check(&e, &streamed(chunks, None));
+            assert_eq!(problems.len(), 1, "{chunks:?}: {problems:?}");
+            assert!(problems[0].contains("min_gap_ms") && problems[0].contains("two"), "{problems:?}");
+        }
+        assert_eq!(check(&e, &streamed(&[0, 60, 120], None)), Vec::<String>::new());
+        assert_eq!(check(&e, &streamed(&[0, 60, 70], None)).len(), 1, "a short gap still fails");
     }
 }

@@ -20,6 +20,9 @@ pub enum Verdict {
     /// The case needs something this run cannot provide (a route the app lacks, an
     /// architecture that cannot run here).
     Unimplemented,
+    /// There was nothing to judge the observation against (a corpus event whose reference
+    /// snapshot is missing or unreadable): not a pass, since nothing was checked.
+    NoExpectation,
 }
 
 impl Verdict {
@@ -30,6 +33,7 @@ impl Verdict {
             Verdict::Fail => "fail",
             Verdict::NonStrict => "non-strict",
             Verdict::Unimplemented => "unimplemented",
+            Verdict::NoExpectation => "no-expectation",
         }
     }
 }
@@ -104,14 +108,15 @@ impl Report {
         self.results.iter().filter(|r| r.verdict == verdict).count()
     }
 
-    /// Whether any case failed.
+    /// Whether the run fails: a case failed, or one had no expectation to be judged
+    /// against (what was not checked did not pass).
     pub fn failed(&self) -> bool {
-        self.count(Verdict::Fail) > 0
+        self.count(Verdict::Fail) + self.count(Verdict::NoExpectation) > 0
     }
 
     /// Counts by (app / arch, area) and verdict.
-    fn matrix(&self) -> BTreeMap<(String, String), [usize; 4]> {
-        let mut rows: BTreeMap<(String, String), [usize; 4]> = BTreeMap::new();
+    fn matrix(&self) -> BTreeMap<(String, String), [usize; 5]> {
+        let mut rows: BTreeMap<(String, String), [usize; 5]> = BTreeMap::new();
         for r in &self.results {
             let row = rows.entry((r.target(), r.area().to_owned())).or_default();
             row[r.verdict as usize] += 1;
@@ -124,17 +129,21 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{:<28} {:<14} {:>6} {:>6} {:>10} {:>13}",
-            "app/arch", "area", "pass", "fail", "non-strict", "unimplemented"
+            "{:<28} {:<14} {:>6} {:>6} {:>10} {:>13} {:>14}",
+            "app/arch", "area", "pass", "fail", "non-strict", "unimplemented", "no-expectation"
         );
         for ((target, area), counts) in self.matrix() {
             let _ = writeln!(
                 out,
-                "{target:<28} {area:<14} {:>6} {:>6} {:>10} {:>13}",
-                counts[0], counts[1], counts[2], counts[3]
+                "{target:<28} {area:<14} {:>6} {:>6} {:>10} {:>13} {:>14}",
+                counts[0], counts[1], counts[2], counts[3], counts[4]
             );
         }
-        for r in self.results.iter().filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::NonStrict)) {
+        for r in self
+            .results
+            .iter()
+            .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::NonStrict | Verdict::NoExpectation))
+        {
             let _ = writeln!(out, "\n{} {} [{}]: {}", r.verdict.name().to_uppercase(), r.id, r.target(), r.description);
             for problem in &r.problems {
                 let _ = writeln!(out, "    - {problem}");
@@ -150,11 +159,12 @@ impl Report {
         }
         let _ = writeln!(
             out,
-            "\n{} passed, {} failed, {} non-strict, {} unimplemented in {:.1} s ({})",
+            "\n{} passed, {} failed, {} non-strict, {} unimplemented, {} with no expectation in {:.1} s ({})",
             self.count(Verdict::Pass),
             self.count(Verdict::Fail),
             self.count(Verdict::NonStrict),
             self.count(Verdict::Unimplemented),
+            self.count(Verdict::NoExpectation),
             self.elapsed_ms as f64 / 1000.0,
             self.adapter
         );
@@ -164,17 +174,21 @@ impl Report {
     /// Markdown: the matrix and the failures.
     pub fn to_markdown(&self) -> String {
         let mut out = format!("# Conformance report\n\nAdapter: `{}`\n\n", self.adapter);
-        out.push_str("| app/arch | area | pass | fail | non-strict | unimplemented |\n|---|---|---:|---:|---:|---:|\n");
+        out.push_str(
+            "| app/arch | area | pass | fail | non-strict | unimplemented | no-expectation |\n\
+             |---|---|---:|---:|---:|---:|---:|\n",
+        );
         for ((target, area), c) in self.matrix() {
-            let _ = writeln!(out, "| {target} | {area} | {} | {} | {} | {} |", c[0], c[1], c[2], c[3]);
+            let _ = writeln!(out, "| {target} | {area} | {} | {} | {} | {} | {} |", c[0], c[1], c[2], c[3], c[4]);
         }
         let _ = writeln!(
             out,
-            "\n**{} passed, {} failed, {} non-strict, {} unimplemented** in {:.1} s.\n",
+            "\n**{} passed, {} failed, {} non-strict, {} unimplemented, {} with no expectation** in {:.1} s.\n",
             self.count(Verdict::Pass),
             self.count(Verdict::Fail),
             self.count(Verdict::NonStrict),
             self.count(Verdict::Unimplemented),
+            self.count(Verdict::NoExpectation),
             self.elapsed_ms as f64 / 1000.0
         );
         for r in self.results.iter().filter(|r| r.verdict != Verdict::Pass) {
@@ -197,10 +211,12 @@ impl Report {
             String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"lwa-conformance\">\n");
         for (name, results) in suites {
             let failures = results.iter().filter(|r| r.verdict == Verdict::Fail).count();
+            let errors = results.iter().filter(|r| r.verdict == Verdict::NoExpectation).count();
             let skipped = results.iter().filter(|r| r.verdict == Verdict::Unimplemented).count();
             let _ = writeln!(
                 out,
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">",
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" \
+                 skipped=\"{skipped}\">",
                 xml(&name),
                 results.len()
             );
@@ -228,6 +244,13 @@ impl Report {
                     }
                     Verdict::Unimplemented => {
                         let _ = write!(out, ">\n      <skipped message=\"{details}\"/>\n    </testcase>\n");
+                    }
+                    // Nothing was checked: an error, not a failure of the adapter, and no pass.
+                    Verdict::NoExpectation => {
+                        let _ = write!(
+                            out,
+                            ">\n      <error message=\"no expectation recorded\">{details}</error>\n    </testcase>\n"
+                        );
                     }
                 }
             }
@@ -286,5 +309,29 @@ mod tests {
         assert!(junit.contains("tests=\"3\" failures=\"1\""));
         assert!(junit.contains("&quot;a&quot; &amp; got b"));
         assert!(report.to_markdown().contains("| echo/x86_64 | request | 1 | 1 | 0 | 0 |"));
+    }
+
+    // Regression (issue 19): a corpus event without a readable reference snapshot was a
+    // pass; it is its own verdict, counted, listed with its reason, and fails the run.
+    #[test]
+    fn no_expectation_is_counted_listed_and_fails_the_run() {
+        let mut report = Report::new("adapter".into());
+        let mut unjudged = result("corpus/apigw-v2/get-root.json", Verdict::NoExpectation);
+        unjudged.problems = vec!["no expectation recorded: suite__corpus__apigw-v2__get-root.json.snap".into()];
+        report.results = vec![result("request/a", Verdict::Pass), unjudged];
+        report.finish(Duration::from_millis(10));
+        assert!(report.failed(), "a run with an unjudged case does not pass");
+        let text = report.to_text();
+        assert!(text.contains("1 passed, 0 failed, 0 non-strict, 0 unimplemented, 1 with no expectation"), "{text}");
+        assert!(text.contains("NO-EXPECTATION corpus/apigw-v2/get-root.json"), "{text}");
+        assert!(text.contains("suite__corpus__apigw-v2__get-root.json.snap"), "{text}");
+        assert!(report.to_junit().contains("errors=\"1\""));
+        assert!(report.to_junit().contains("<error message=\"no expectation recorded\">"));
+        let markdown = report.to_markdown();
+        assert!(markdown.contains("| echo/x86_64 | corpus | 0 | 0 | 0 | 0 | 1 |"), "{markdown}");
+        assert!(markdown.contains("## no-expectation `corpus/apigw-v2/get-root.json`"), "{markdown}");
+
+        report.results.retain(|r| r.verdict == Verdict::Pass);
+        assert!(!report.failed());
     }
 }

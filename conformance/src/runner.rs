@@ -226,8 +226,11 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
         Runnable::Corpus(rel) => run_corpus(rel, target, paths).await,
     };
     let (verdict, problems, normalised) = match outcome {
-        Ok((problems, normalised)) if problems.is_empty() => (Verdict::Pass, problems, normalised),
-        Ok((problems, normalised)) => (if strict { Verdict::Fail } else { Verdict::NonStrict }, problems, normalised),
+        Ok((Judgement::Checked(problems), normalised)) if problems.is_empty() => (Verdict::Pass, problems, normalised),
+        Ok((Judgement::Checked(problems), normalised)) => {
+            (if strict { Verdict::Fail } else { Verdict::NonStrict }, problems, normalised)
+        }
+        Ok((Judgement::Unjudged(why), normalised)) => (Verdict::NoExpectation, vec![why], normalised),
         Err(problem) => (Verdict::Fail, vec![problem], Value::Null),
     };
     let result = CaseResult {
@@ -242,6 +245,15 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
         first_try: None,
     };
     Ran { result, normalised }
+}
+
+/// What an observation was judged against, and how it fared.
+#[derive(Debug)]
+enum Judgement {
+    /// Checked against the case's expectations or the reference snapshot: every mismatch.
+    Checked(Vec<String>),
+    /// There was nothing to check it against, and why: never a pass.
+    Unjudged(String),
 }
 
 /// An adapter and an app under the emulator, for one case.
@@ -374,12 +386,7 @@ fn invocation(payload: Vec<u8>, case: Option<&Case>) -> Invocation {
     inv
 }
 
-async fn run_case(
-    case: &Case,
-    target: &Target,
-    app: AppRef<'_>,
-    paths: &Paths,
-) -> Result<(Vec<String>, Value), String> {
+async fn run_case(case: &Case, target: &Target, app: AppRef<'_>, paths: &Paths) -> Result<(Judgement, Value), String> {
     let event = case.event_bytes(&paths.events)?;
     let timeout = Duration::from_millis(case.invoke.timeout_ms.unwrap_or(5_000));
     let env: Vec<(String, String)> = case.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -403,7 +410,7 @@ async fn run_case(
             tail.into_iter().rev().collect::<Vec<_>>().join("\n        ")
         ));
     }
-    Ok((problems, normalise(&seen)))
+    Ok((Judgement::Checked(problems), normalise(&seen)))
 }
 
 /// What the container host's agent needs to run `case` with `target`'s adapter (as
@@ -422,25 +429,42 @@ fn case_request(case: &Case, target: &Target, event: Vec<u8>) -> CaseRequest {
     }
 }
 
-async fn run_corpus(rel: &str, target: &Target, paths: &Paths) -> Result<(Vec<String>, Value), String> {
+async fn run_corpus(rel: &str, target: &Target, paths: &Paths) -> Result<(Judgement, Value), String> {
     let event = std::fs::read(paths.events.join(rel)).map_err(|e| format!("{rel}: {e}"))?;
     let echo = AppHandle::prepare(AppKind::Echo, None, &paths.root, EchoOptions::default()).await?;
     let (seen, _) = execute(target.argv(), echo, &[], Duration::from_secs(5), invocation(event, None)).await?;
     let normalised = normalise(&seen);
     let snapshot = paths.snapshots.join(format!("suite__{}.snap", snapshot_name(&format!("corpus/{rel}"))));
-    let problems = match read_snapshot(&snapshot) {
-        // Recording run (no snapshot yet): the suite test writes it.
-        None => Vec::new(),
-        Some(expected) => compare(&expected, &normalised),
-    };
-    Ok((problems, normalised))
+    // The observation is kept either way: the suite test records it as the snapshot.
+    Ok((judge_against_snapshot(&snapshot, &normalised), normalised))
 }
 
-/// The JSON document inside an insta snapshot file.
-pub fn read_snapshot(path: &Path) -> Option<Value> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let body = text.strip_prefix("---")?.split_once("\n---\n")?.1;
-    serde_json::from_str(body).ok()
+/// A corpus observation against the reference snapshot at `path`. No snapshot, or one
+/// that cannot be read, is nothing to judge against: never a pass.
+fn judge_against_snapshot(path: &Path, normalised: &Value) -> Judgement {
+    match read_snapshot(path) {
+        Ok(expected) => Judgement::Checked(compare(&expected, normalised)),
+        Err(why) => Judgement::Unjudged(format!(
+            "no expectation recorded: {why} (the reference adapter's observations are recorded as \
+             snapshots by `cargo test -p lwa-conformance --test suite`)"
+        )),
+    }
+}
+
+/// The JSON document inside an insta snapshot file, or why there is none (the message
+/// names the file).
+pub fn read_snapshot(path: &Path) -> Result<Value, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("{shown} does not exist"),
+        _ => format!("{shown} cannot be read: {e}"),
+    })?;
+    let body = text
+        .strip_prefix("---")
+        .and_then(|t| t.split_once("\n---\n"))
+        .ok_or_else(|| format!("{shown} is not an insta snapshot (no `---` header)"))?
+        .1;
+    serde_json::from_str(body).map_err(|e| format!("{shown} does not hold a JSON observation: {e}"))
 }
 
 /// Differences between two normalised observations, as readable lines.
@@ -478,14 +502,16 @@ fn diff(path: &str, expected: &Value, actual: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Headers whose values change from run to run, or that HTTP libraries add at will.
-const VOLATILE_HEADERS: [&str; 3] = ["date", "x-amzn-lambda-context", "user-agent"];
-
+/// What the app received, without what changes from run to run. Every header the adapter
+/// sent is kept (`user-agent` and `date` too: only the client's event carries them,
+/// nothing on the way adds or changes them, and an adapter that does must fail), except
+/// `x-amzn-lambda-context`, shown apart as `lambda_context` with its request id and
+/// deadline redacted.
 fn normalise_app(request: &Received) -> Value {
     let mut headers: Vec<Value> = request
         .headers
         .iter()
-        .filter(|(k, _)| !VOLATILE_HEADERS.contains(&k.as_str()))
+        .filter(|(k, _)| k != "x-amzn-lambda-context")
         .map(|(k, v)| {
             let shown = if k == "x-amzn-request-context" {
                 serde_json::from_str::<Value>(v).unwrap_or(Value::String(v.clone()))
@@ -850,5 +876,56 @@ mod tests {
         assert_eq!(all[1].result.verdict, Verdict::Pass);
         assert_eq!(all[2].result.verdict, Verdict::Fail);
         assert!(all[2].result.problems.iter().any(|p| p.contains("differs")), "{:?}", all[2].result.problems);
+    }
+
+    fn received(headers: &[(&str, &str)]) -> Received {
+        Received {
+            request_id: Some("r-1".into()),
+            method: "GET".into(),
+            path: "/".into(),
+            query: String::new(),
+            target: "/".into(),
+            headers: headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            body: bytes::Bytes::new(),
+        }
+    }
+
+    // Regression (issue 19): user-agent was left out of every observation, so an adapter
+    // that rewrote, dropped or added it passed. Nothing between the event and the app
+    // sets it (the adapter's client adds none, the recording proxy forwards it as is).
+    #[test]
+    fn the_user_agent_the_app_received_is_compared() {
+        let client = normalise_app(&received(&[("accept", "*/*"), ("user-agent", "python-requests/2.32.3")]));
+        assert_eq!(client["headers"], json!([["accept", "*/*"], ["user-agent", "python-requests/2.32.3"]]));
+        for other in
+            [received(&[("accept", "*/*"), ("user-agent", "lambda-adapter/0.1")]), received(&[("accept", "*/*")])]
+        {
+            let differences = compare(&client, &normalise_app(&other));
+            assert!(differences.iter().any(|d| d.contains("python-requests/2.32.3")), "{differences:?}");
+        }
+        let added = compare(&normalise_app(&received(&[("accept", "*/*")])), &client);
+        assert!(added.iter().any(|d| d.contains("python-requests/2.32.3")), "{added:?}");
+    }
+
+    // Regression (issue 19): a corpus event whose snapshot was missing or unreadable was
+    // judged against nothing and passed.
+    #[test]
+    fn a_missing_or_unreadable_snapshot_is_no_expectation() {
+        let dir = tempfile::tempdir().unwrap();
+        let observed = json!({ "outcome": "response", "app": [] });
+        let missing = dir.path().join("suite__corpus__x.json.snap");
+        let Judgement::Unjudged(why) = judge_against_snapshot(&missing, &observed) else { panic!("judged") };
+        assert!(why.starts_with("no expectation recorded") && why.contains("suite__corpus__x.json.snap"), "{why}");
+        assert!(why.contains("does not exist"), "{why}");
+        for garbage in ["", "{\"outcome\": \"response\"}", "---\nsource: x\n---\n{not json", "---\nno end"] {
+            std::fs::write(&missing, garbage).unwrap();
+            let Judgement::Unjudged(why) = judge_against_snapshot(&missing, &observed) else { panic!("{garbage:?}") };
+            assert!(why.starts_with("no expectation recorded") && why.contains("suite__corpus__x.json.snap"), "{why}");
+        }
+        std::fs::write(&missing, "---\nsource: x\nexpression: y\n---\n{\"outcome\": \"response\", \"app\": []}\n")
+            .unwrap();
+        assert!(matches!(judge_against_snapshot(&missing, &observed), Judgement::Checked(p) if p.is_empty()));
+        let other = json!({ "outcome": "error", "app": [] });
+        assert!(matches!(judge_against_snapshot(&missing, &other), Judgement::Checked(p) if p.len() == 1));
     }
 }

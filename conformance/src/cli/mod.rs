@@ -68,7 +68,7 @@ enum Command {
     ///   CMD ["/var/task/run.sh"]
     Container(container::ContainerArgs),
     /// Judge an adapter binary: every case of fixtures/cases and every corpus event of
-    /// fixtures/events, with a verdict per case (pass, fail, non-strict, unimplemented),
+    /// fixtures/events, with a verdict per case (pass, fail, non-strict, unimplemented, no-expectation),
     /// a matrix on the terminal and reports in target/conformance/ (JSON, JUnit XML,
     /// Markdown). Exits non-zero when any case fails.
     ///

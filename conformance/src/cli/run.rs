@@ -172,8 +172,9 @@ pub(crate) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     bar.enable_steady_tick(Duration::from_millis(200));
     let progress_bar = bar.clone();
     let (report, _) = runner::run_all(runnables, &targets, &plan, &paths, move |ran| {
-        if ran.result.verdict == Verdict::Fail {
-            progress_bar.println(format!("FAIL {} [{}]", ran.result.id, ran.result.target()));
+        if matches!(ran.result.verdict, Verdict::Fail | Verdict::NoExpectation) {
+            let verdict = ran.result.verdict.name().to_uppercase();
+            progress_bar.println(format!("{verdict} {} [{}]", ran.result.id, ran.result.target()));
         }
         progress_bar.set_message(ran.result.id.clone());
         progress_bar.inc(1);
@@ -186,5 +187,6 @@ pub(crate) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     report.write(&out).with_context(|| format!("writing reports to {}", out.display()))?;
     print!("{}", report.to_text());
     println!("reports: {}/report.json, junit.xml, report.md", out.display());
+    // A fail, or a case with nothing to judge it against (no pass without a check).
     Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -1,0 +1,86 @@
+//! `lwa-conformance run` passes only what it checked: a corpus event whose reference
+//! snapshot is missing or unreadable is reported as `no-expectation`, named with its file,
+//! counted in the summary, and fails the run (issue 19).
+
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_lwa-conformance");
+const EVENT: &str = "apigw-v2/get-root.json";
+const SNAPSHOT: &str = "suite__corpus__apigw-v2__get-root.json.snap";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+/// Builds the reference adapter (a no-op when it is fresh) and returns its path.
+fn reference_adapter() -> PathBuf {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", "lambda-web-adapter", "--bin", "lambda-adapter"])
+        .current_dir(root())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "the reference adapter builds");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    target.join("debug/lambda-adapter")
+}
+
+/// A repository of one corpus event (no case files) with `snapshot` as its recorded
+/// observation (none when None).
+fn checkout(snapshot: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("fixtures/events/apigw-v2");
+    std::fs::create_dir_all(&events).unwrap();
+    std::fs::create_dir_all(dir.path().join("fixtures/cases")).unwrap();
+    std::fs::copy(root().join("fixtures/events").join(EVENT), events.join("get-root.json")).unwrap();
+    let snapshots = dir.path().join("conformance/tests/snapshots");
+    std::fs::create_dir_all(&snapshots).unwrap();
+    if let Some(text) = snapshot {
+        std::fs::write(snapshots.join(SNAPSHOT), text).unwrap();
+    }
+    dir
+}
+
+/// Runs `lwa-conformance run` in `repo`: whether it succeeded, and its output.
+fn run(repo: &Path, adapter: &Path) -> (bool, String) {
+    let output = Command::new(BIN)
+        .args(["run", "--jobs", "1", "--root"])
+        .arg(repo)
+        .arg("--adapter")
+        .arg(adapter)
+        .arg("--out")
+        .arg(repo.join("out"))
+        .output()
+        .expect("lwa-conformance runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+#[test]
+fn a_corpus_event_passes_only_against_a_recorded_snapshot() {
+    let adapter = reference_adapter();
+    let recorded = std::fs::read_to_string(root().join("conformance/tests/snapshots").join(SNAPSHOT)).unwrap();
+
+    let repo = checkout(Some(&recorded));
+    let (ok, text) = run(repo.path(), &adapter);
+    assert!(ok, "the reference adapter matches its own snapshot:\n{text}");
+    assert!(text.contains("1 passed, 0 failed, 0 non-strict, 0 unimplemented, 0 with no expectation"), "{text}");
+
+    let unreadable = [
+        (None, "does not exist"),
+        (Some("{\"outcome\": \"response\"}"), "is not an insta snapshot"),
+        (Some("---\nsource: conformance/tests/suite.rs\n---\n{\"outcome\": "), "does not hold a JSON observation"),
+    ];
+    for (snapshot, why) in unreadable {
+        let repo = checkout(snapshot);
+        let (ok, text) = run(repo.path(), &adapter);
+        assert!(!ok, "a run that checked nothing must not succeed:\n{text}");
+        assert!(text.contains("0 passed, 0 failed, 0 non-strict, 0 unimplemented, 1 with no expectation"), "{text}");
+        assert!(text.contains(&format!("NO-EXPECTATION corpus/{EVENT}")), "{text}");
+        assert!(text.contains("no expectation recorded") && text.contains(SNAPSHOT) && text.contains(why), "{text}");
+        let json = std::fs::read_to_string(repo.path().join("out/report.json")).unwrap();
+        assert!(json.contains("\"verdict\": \"no-expectation\""), "{json}");
+    }
+}
