@@ -35,6 +35,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
                 while let Some((k, v)) = map.next_entry::<Borrowed<'a>, Borrowed<'a>>()? {
                     out.push((k.0, v.0));
                 }
+                if has_duplicate(out.iter().map(|(k, _)| k.as_ref())) {
+                    return Err(serde::de::Error::custom("a name appears twice"));
+                }
                 Ok(Pairs(out))
             }
         }
@@ -52,15 +55,33 @@ impl<'de: 'a, 'a> Deserialize<'de> for MultiPairs<'a> {
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
                 let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                let mut names = Vec::new();
                 while let Some((k, values)) = map.next_entry::<Borrowed<'a>, Strings<'a>>()? {
                     for v in values.0 {
                         out.push((k.0.clone(), v));
                     }
+                    names.push(k.0);
+                }
+                if has_duplicate(names.iter().map(|k| k.as_ref())) {
+                    return Err(serde::de::Error::custom("a name appears twice"));
                 }
                 Ok(MultiPairs(out))
             }
         }
         d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// Whether a name appears twice in an object. The fast path then gives up: a JSON object
+/// with a repeated name means its last value to the `Value` readers (as to JavaScript's
+/// JSON.parse), and the paths must agree.
+fn has_duplicate<'s>(names: impl ExactSizeIterator<Item = &'s str> + Clone) -> bool {
+    if names.len() <= 32 {
+        let all: Vec<&str> = names.collect();
+        all.iter().enumerate().any(|(i, a)| all[i + 1..].contains(a))
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(names.len());
+        names.into_iter().any(|name| !seen.insert(name))
     }
 }
 
@@ -197,10 +218,37 @@ struct ContextShape<'a> {
     stage: Slot<Any>,
 }
 
-#[derive(Deserialize)]
+/// `requestContext.http`: an object only (a serde derive would also take an array, field
+/// by field, which the `Value` readers refuse).
 struct HttpShape<'a> {
-    #[serde(default, borrow)]
     method: Slot<Borrowed<'a>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for HttpShape<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = HttpShape<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut method = Slot::Absent;
+                while let Some(key) = map.next_key::<Borrowed<'a>>()? {
+                    if key.0 == "method" {
+                        if method.present() {
+                            return Err(serde::de::Error::duplicate_field("method"));
+                        }
+                        method = map.next_value::<Slot<Borrowed<'a>>>()?;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(HttpShape { method })
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
 }
 
 /// What the fast path read: the source and the owned pieces the request is built from.
@@ -244,6 +292,10 @@ pub(crate) enum Fast<'a> {
 
 /// Reads an event; `None` when the `Value`-based readers must take over.
 pub(crate) fn read(event: &[u8]) -> Option<Fast<'_>> {
+    // Only an object: a serde derive would read an array as a struct, field by field.
+    if event.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
+    }
     let shape: Shape<'_> = serde_json::from_slice(event).ok()?;
     let context: Option<ContextShape<'_>> = match shape.request_context {
         Some(raw) if raw.get().starts_with('{') => Some(serde_json::from_str(raw.get()).ok()?),

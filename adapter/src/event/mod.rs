@@ -195,6 +195,15 @@ fn slow_path(event: &[u8], ctx: &InvokeContext, config: &Config) -> Result<Trans
         (Source::Alb, Some(map)) => alb::read(Obj::root(source, map), &mut warnings)?,
     };
     http_event.request_context = raw_request_context(event).map(|raw| minify(raw.get()));
+    if http_event.request_context.is_none() && value.get("requestContext").is_some() {
+        // Its raw reader refuses only a repeated requestContext: which one is the real
+        // one cannot be told, and the app never gets a request without it (fail closed).
+        return Err(EventError::Field {
+            kind: source,
+            field: "requestContext".to_owned(),
+            problem: "appears more than once".to_owned(),
+        });
+    }
     build(source, http_event, ctx, config, warnings)
 }
 
@@ -569,6 +578,19 @@ mod tests {
         );
     }
 
+    /// An event with the JSON at `pointer` replaced by `json`.
+    trait ReplaceJson {
+        fn replace_json(self, pointer: &str, json: &str) -> Vec<u8>;
+    }
+
+    impl ReplaceJson for Vec<u8> {
+        fn replace_json(self, pointer: &str, json: &str) -> Vec<u8> {
+            let mut event: Value = serde_json::from_slice(&self).unwrap();
+            *event.pointer_mut(pointer).unwrap() = serde_json::from_str(json).unwrap();
+            event.to_string().into_bytes()
+        }
+    }
+
     /// Regression (issue 14): the paths disagreed on what only the fast path skips over:
     /// nesting deeper than serde_json's Value allows, and bytes that are not UTF-8, in
     /// fields the adapter does not read. Every variant must get the same answer from both.
@@ -599,6 +621,20 @@ mod tests {
             ("v1, an unknown field nested 200 deep", v1(&format!(r#""unknown":{},"#, deep(200)))),
             ("v2, a non-UTF-8 byte in an unknown field", non_utf8),
             ("a pass-through array nested 200 deep", deep(200).into_bytes()),
+            // Found by fuzzing (issue 14): serde derives read arrays as structs, refuse or
+            // keep repeated names differently than the Value readers, and skip without
+            // validating what they do not read.
+            (
+                "an array shaped like an event",
+                br#"["2.0", "GET", "/p", "/p", "", {"host": "h"}, null, null, null, null, null, false, {"http": {"method": "GET"}}]"#.to_vec(),
+            ),
+            ("v2, requestContext.http an array", v2("", "").replace_json("/requestContext/http", r#"["GET"]"#)),
+            ("v2, requestContext twice", v2(r#""requestContext":{"http":{"method":"POST"}},"#, "")),
+            ("v2, a header name twice", v2(r#""headers":{"a":"1","a":"2"},"#, "")),
+            ("v1, a multi-value header name twice", v1(r#""multiValueHeaders":{"a":["1"],"a":["2"]},"#)),
+            ("v1, a query name twice", v1(r#""queryStringParameters":{"q":"1","q":"2"},"#)),
+            ("v2, a lone surrogate in an unknown field", v2(r#""unknown":"\ud800","#, "")),
+            ("v2, a number out of range in an unknown field", v2(r#""unknown":1e999,"#, "")),
             ("v2, headers nested 200 deep", v2(&format!(r#""headers":{{"a":{}}},"#, deep(200)), "")),
         ];
         for (name, event) in cases {

@@ -110,7 +110,9 @@ fn body_field<'a>(headers: &HeaderMap, body: &'a [u8]) -> (Cow<'a, str>, bool) {
 }
 
 fn pass_through_payload(body: Bytes, warnings: &mut Vec<String>) -> Bytes {
-    if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
+    // JSON as it is; serde's skipping parser does not check that strings are UTF-8, so
+    // that is checked first (the payload must be valid JSON).
+    if std::str::from_utf8(&body).is_ok() && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
         return body;
     }
     let text = match std::str::from_utf8(&body) {
