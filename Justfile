@@ -24,6 +24,7 @@ conformance-quick *ARGS: build
 test: setup
     if [ -n "${CI:-}" ]; then just build-release; fi
     LWA_REQUIRE_AARCH64="${CI:+1}" cargo test --workspace --locked
+    cargo test --locked --manifest-path adapter/fuzz/Cargo.toml --target-dir target/fuzz-test
     for app in express flask spring; do sample-apps/check.sh "$app"; done
 
 # Installs what the matrix needs (idempotent): musl targets, the aarch64 linker, qemu, the sample apps.
@@ -88,6 +89,12 @@ bench-micro *ARGS:
 # (sampled every tenth) must stay flat. target/soak/report.json; `--adapter PATH` soaks any binary.
 soak N="100000" *ARGS:
     scripts/soak.sh {{N}} {{ARGS}}
+
+# cargo fuzz over the pure translation (libFuzzer; installs cargo-fuzz if missing): SECONDS per target,
+# all five or the TARGETS named; executions, exec/s and result per target; fails on a crash, panic,
+# timeout or an input over 100 ms of CPU. Corpus, crashes and logs under target/fuzz-*/ (adapter/fuzz/README.md).
+fuzz SECONDS="60" *TARGETS:
+    scripts/fuzz.sh {{SECONDS}} {{TARGETS}}
 
 # Lints, as CI runs them: rustfmt, clippy with warnings as errors, no unused dependency.
 lint:
