@@ -5,30 +5,17 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::reference_adapter as adapter;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lwa_conformance::apps::RecordingProxy;
 use lwa_conformance::echo_app::{EchoApp, EchoOptions};
 use lwa_conformance::{Emulator, EmulatorConfig, Invocation, Outcome};
 use serde_json::{json, Value};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
-}
-
-fn adapter() -> PathBuf {
-    let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "lambda-web-adapter", "--bin", "lambda-adapter"])
-        .current_dir(root())
-        .status()
-        .expect("cargo runs");
-    assert!(status.success());
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
-        .join("debug/lambda-adapter")
-}
 
 fn adapter_config(port: u16) -> EmulatorConfig {
     EmulatorConfig::new()

@@ -4,6 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
+mod common;
+
+use common::reference_adapter;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -12,19 +16,7 @@ const EVENT: &str = "apigw-v2/get-root.json";
 const SNAPSHOT: &str = "suite__corpus__apigw-v2__get-root.json.snap";
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
-}
-
-/// Builds the reference adapter (a no-op when it is fresh) and returns its path.
-fn reference_adapter() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "lambda-web-adapter", "--bin", "lambda-adapter"])
-        .current_dir(root())
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "the reference adapter builds");
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
-    target.join("debug/lambda-adapter")
+    common::repo_root()
 }
 
 /// A repository of one corpus event (no case files) with `snapshot` as its recorded

@@ -17,17 +17,17 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
+mod common;
+
+use common::repo_root as root;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use lwa_conformance::case::Case;
 use lwa_conformance::report::Verdict;
 use lwa_conformance::runner::{self, Arch, Paths, Runnable, Target};
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
-}
 
 /// A deliberate fault: the cargo feature that compiles it in, what a problem it causes
 /// names, and which runnables must fail because of it.

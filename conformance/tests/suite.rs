@@ -7,25 +7,17 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
+mod common;
+
+use common::reference_adapter;
+
 use std::path::{Path, PathBuf};
 
 use lwa_conformance::report::Verdict;
 use lwa_conformance::runner::{self, Arch, Paths, Runnable, Target};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
-}
-
-/// Builds the reference adapter (a no-op when it is fresh) and returns its path.
-pub fn reference_adapter() -> PathBuf {
-    let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "lambda-web-adapter", "--bin", "lambda-adapter"])
-        .current_dir(root())
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "the reference adapter builds");
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
-    target.join("debug/lambda-adapter")
+    common::repo_root()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

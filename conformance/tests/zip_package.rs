@@ -19,6 +19,10 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
+mod common;
+
+use common::{reference_adapter as debug_adapter, repo_root as root, target_dir};
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -62,25 +66,6 @@ for info in zipfile.ZipFile(sys.argv[1]).infolist():
 
 /// What the stand-in for the managed runtime's command would print, were it started.
 const RUNTIME_RAN: &str = "[runtime] the managed runtime ran";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
-}
-
-/// Builds the reference adapter (a no-op when it is fresh) and returns its path.
-fn debug_adapter() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "lambda-web-adapter", "--bin", "lambda-adapter"])
-        .current_dir(root())
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "the reference adapter builds");
-    target_dir().join("debug/lambda-adapter")
-}
 
 /// The static release binary of `just build-release`, if it was built.
 fn release_adapter(triple: &str) -> Option<PathBuf> {
