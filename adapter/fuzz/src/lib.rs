@@ -35,6 +35,20 @@ pub fn is_hop_by_hop(name: &str) -> bool {
     HOP_BY_HOP.contains(&name)
 }
 
+/// The names a message's `Connection` header lists (RFC 9110 section 7.6.1): hop-by-hop
+/// for that message, so they never cross the adapter either. Lower case, as in a
+/// `HeaderMap`; options that are not header names (`close`) are harmless.
+pub fn connection_options(headers: &http::HeaderMap) -> Vec<String> {
+    headers
+        .get_all(http::header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|option| option.trim().to_ascii_lowercase())
+        .filter(|option| !option.is_empty())
+        .collect()
+}
+
 /// Header names worth trying more often than random bytes: the ones the adapter treats
 /// specially, in the spellings that must not pass for them.
 pub const INTERESTING_HEADER_NAMES: &[&str] = &[

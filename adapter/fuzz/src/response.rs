@@ -259,6 +259,9 @@ fn check_http(
 
     // What should go out: the app's headers without hop-by-hop ones, then compression.
     let mut expected = app_headers.clone();
+    for name in crate::connection_options(app_headers) {
+        expected.remove(name.as_str());
+    }
     for name in crate::HOP_BY_HOP {
         expected.remove(name);
     }
