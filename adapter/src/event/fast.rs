@@ -77,8 +77,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for MultiPairs<'a> {
 /// JSON.parse), and the paths must agree.
 fn has_duplicate<'s>(names: impl ExactSizeIterator<Item = &'s str> + Clone) -> bool {
     if names.len() <= 32 {
-        let all: Vec<&str> = names.collect();
-        all.iter().enumerate().any(|(i, a)| all[i + 1..].contains(a))
+        // Pairwise, without allocating: this runs on every headers and query map.
+        names.clone().enumerate().any(|(i, a)| names.clone().skip(i + 1).any(|b| b == a))
     } else {
         let mut seen = std::collections::HashSet::with_capacity(names.len());
         names.into_iter().any(|name| !seen.insert(name))
