@@ -46,7 +46,7 @@ impl AppClient {
         let exchange = async {
             let response = self.request(request).await?;
             let (mut parts, body) = response.into_parts();
-            let coding = coding.filter(|_| compress::eligible_headers(&parts.headers));
+            let coding = coding.filter(|_| compress::eligible_headers(parts.status, &parts.headers));
             let body = read_body(body, coding, &mut parts.headers).await?;
             Ok(http::Response::from_parts(parts, body))
         };

@@ -137,9 +137,14 @@ fn show_header(value: &http::HeaderValue) -> Value {
 
 /// Parses a Lambda response with the `aws_lambda_events` type of its source.
 fn assert_typed(source: Source, payload: &[u8], name: &str) {
-    use aws_lambda_events::event::{alb, apigw, lambda_function_urls};
+    use aws_lambda_events::event::{alb, apigw, lambda_function_urls, vpc_lattice};
     let parsed = match source {
-        Source::ApiGatewayV1 => serde_json::from_slice::<apigw::ApiGatewayProxyResponse>(payload).map(drop),
+        Source::ApiGatewayV1 | Source::HttpApiV1 | Source::WebSocket => {
+            serde_json::from_slice::<apigw::ApiGatewayProxyResponse>(payload).map(drop)
+        }
+        Source::VpcLatticeV1 | Source::VpcLatticeV2 => {
+            serde_json::from_slice::<vpc_lattice::VpcLatticeResponse>(payload).map(drop)
+        }
         Source::ApiGatewayV2 => serde_json::from_slice::<apigw::ApiGatewayV2httpResponse>(payload).map(drop),
         Source::FunctionUrl => {
             serde_json::from_slice::<lambda_function_urls::LambdaFunctionUrlResponse>(payload).map(drop)
@@ -155,12 +160,33 @@ fn assert_typed(source: Source, payload: &[u8], name: &str) {
     }
 }
 
+/// The events of the newer sources parse as `aws_lambda_events`' request type of their
+/// folder, so the corpus holds shapes that Lambda's own Rust types (written from the AWS
+/// documentation by others) accept.
+fn assert_event_typed(folder: &str, event: &[u8], name: &str) {
+    use aws_lambda_events::event::{apigw, vpc_lattice};
+    let parsed = match folder {
+        "websocket" => serde_json::from_slice::<apigw::ApiGatewayWebsocketProxyRequest>(event).map(drop),
+        "vpc-lattice-v1" => serde_json::from_slice::<vpc_lattice::VpcLatticeRequestV1>(event).map(drop),
+        "vpc-lattice-v2" => serde_json::from_slice::<vpc_lattice::VpcLatticeRequestV2>(event).map(drop),
+        "httpapi-v1" => serde_json::from_slice::<apigw::ApiGatewayProxyRequest>(event).map(drop),
+        _ => Ok(()),
+    };
+    if let Err(err) = parsed {
+        panic!("{name}: the event does not parse as Lambda's request type for {folder}: {err}");
+    }
+}
+
 fn expected_source(folder: &str) -> Option<Source> {
     match folder {
         "apigw-v1" => Some(Source::ApiGatewayV1),
         "apigw-v2" => Some(Source::ApiGatewayV2),
         "function-url" => Some(Source::FunctionUrl),
         "alb" => Some(Source::Alb),
+        "httpapi-v1" => Some(Source::HttpApiV1),
+        "websocket" => Some(Source::WebSocket),
+        "vpc-lattice-v1" => Some(Source::VpcLatticeV1),
+        "vpc-lattice-v2" => Some(Source::VpcLatticeV2),
         "non-http" => Some(Source::PassThrough),
         _ => None,
     }
@@ -171,6 +197,7 @@ fn observe(path: &Path) -> Value {
     let rel = path.strip_prefix(&base).unwrap_or(path);
     let folder = rel.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
     let event = std::fs::read(path).unwrap();
+    assert_event_typed(&folder, &event, &rel.display().to_string());
     let config = config();
     let outcome = translate(&event, &context(), &config);
     let expected = expected_source(&folder);
@@ -250,4 +277,22 @@ fn corpus() {
         }
         insta::assert_json_snapshot!(observe(path));
     });
+}
+
+/// Every corpus snapshot belongs to an event that still exists: a moved or deleted event
+/// must take its snapshot along, or the old expectation lingers unchecked.
+#[test]
+fn no_snapshot_outlives_its_event() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let events = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/events");
+    let orphans: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter_map(|name| {
+            let rel = name.strip_prefix("corpus__corpus@")?.strip_suffix(".snap")?.replace("__", "/");
+            (!events.join(&rel).is_file()).then_some(name)
+        })
+        .collect();
+    assert!(orphans.is_empty(), "snapshots without an event (delete them): {orphans:#?}");
 }

@@ -107,7 +107,7 @@ fn compression_decisions(c: &mut Criterion) {
         if let Some(cache) = cache {
             headers.insert(http::header::CACHE_CONTROL, HeaderValue::from_static(cache));
         }
-        group.bench_function(name, |b| b.iter(|| eligible(black_box(&headers), 4096)));
+        group.bench_function(name, |b| b.iter(|| eligible(http::StatusCode::OK, black_box(&headers), 4096)));
     }
     group.finish();
 }

@@ -249,13 +249,14 @@ fn check_pass_through(event: &[u8], request: &http::Request<bytes::Bytes>, setup
 }
 
 /// The event's body as the app must receive it.
-fn expected_body(value: &Value) -> Option<Vec<u8>> {
+fn expected_body(value: &Value, source: Source) -> Option<Vec<u8>> {
     const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
         &base64::alphabet::STANDARD,
         base64::engine::GeneralPurposeConfig::new()
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
     );
-    let base64 = value.get("isBase64Encoded") == Some(&Value::Bool(true));
+    let flag = if source == Source::VpcLatticeV1 { "is_base64_encoded" } else { "isBase64Encoded" };
+    let base64 = value.get(flag) == Some(&Value::Bool(true));
     match value.get("body") {
         None | Some(Value::Null) => Some(Vec::new()),
         Some(Value::String(text)) if base64 => BASE64.decode(text).ok(),
@@ -296,7 +297,7 @@ fn check_http(
 
     // Body and content-length.
     let body = request.body();
-    if let Some(expected) = expected_body(value) {
+    if let Some(expected) = expected_body(value, shape.source) {
         assert_eq!(body.as_ref(), expected.as_slice(), "the body is not the event's: {summary}");
     }
     let lengths = values(headers, CONTENT_LENGTH.as_str());
@@ -307,10 +308,19 @@ fn check_http(
     }
 
     // Method, URI, host.
+    let post = Value::String("POST".to_owned());
     let method = match shape.source {
         Source::ApiGatewayV2 | Source::FunctionUrl => value.pointer("/requestContext/http/method"),
+        Source::VpcLatticeV1 | Source::VpcLatticeV2 => value.get("method"),
+        // Every WebSocket route is a POST to /websocket/{routeKey}.
+        Source::WebSocket => Some(&post),
         _ => value.get("httpMethod"),
     };
+    if shape.source == Source::WebSocket {
+        let route = value.pointer("/requestContext/routeKey").and_then(Value::as_str).unwrap_or_default();
+        let decoded = percent_encoding::percent_decode_str(request.uri().path()).decode_utf8_lossy().into_owned();
+        assert_eq!(decoded, format!("/websocket/{route}"), "the WebSocket path: {summary}");
+    }
     assert_eq!(method.and_then(Value::as_str), Some(request.method().as_str()), "the method: {summary}");
     let uri = request.uri();
     assert!(uri.scheme().is_none() && uri.authority().is_none(), "the URI is not path-only: {uri}: {summary}");
@@ -354,7 +364,7 @@ fn check_http(
     // The response shape.
     assert_eq!(shape.accept_encoding.as_ref(), headers.get(ACCEPT_ENCODING), "shape.accept_encoding: {summary}");
     let multi_value = match shape.source {
-        Source::ApiGatewayV1 => true,
+        Source::ApiGatewayV1 | Source::HttpApiV1 | Source::WebSocket => true,
         Source::Alb => ["multiValueHeaders", "multiValueQueryStringParameters"]
             .iter()
             .any(|key| value.get(*key).is_some_and(|v| !v.is_null())),

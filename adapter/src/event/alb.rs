@@ -18,7 +18,7 @@ pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<Htt
     let query = uri::alb_query(&query_pairs);
     Ok(HttpEvent {
         method: event.str_req("httpMethod")?,
-        path: event.str_req("path")?,
+        path: event.str_req("path")?.into(),
         query,
         headers: apigw_v1::merged_headers(&event, &mut warn)?,
         cookies: Vec::new(),

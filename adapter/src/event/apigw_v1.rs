@@ -17,7 +17,7 @@ pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<Htt
     let headers = merged_headers(&event, &mut warn)?;
     Ok(HttpEvent {
         method: event.str_req("httpMethod")?,
-        path: event.str_req("path")?,
+        path: event.str_req("path")?.into(),
         query,
         headers,
         cookies: Vec::new(),

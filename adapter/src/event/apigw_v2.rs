@@ -26,7 +26,7 @@ pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<Htt
     };
     Ok(HttpEvent {
         method: http.str_req("method")?,
-        path: event.str_req("rawPath")?,
+        path: event.str_req("rawPath")?.into(),
         query: event.str_opt("rawQueryString")?.unwrap_or("").to_owned(),
         headers: event.single_map("headers", &mut warn)?.unwrap_or_default(),
         cookies,

@@ -1,6 +1,6 @@
 //! The fast path: a borrowed, typed read of well-formed HTTP events, with no
 //! intermediate `serde_json::Value` (callgrind showed building one at a fifth of the
-//! adapter's instructions per invocation). It classifies exactly like [`super::classify`]
+//! adapter's instructions per invocation). It classifies with the rules of [`super::classify`]
 //! and gives up (`None`) on anything unusual: a missing or mistyped field, a header value
 //! that is not a string. The `Value`-based readers then handle the event and name the
 //! problem, so behaviour is the same on both paths; the corpus snapshots check that.
@@ -200,6 +200,17 @@ pub(crate) struct Shape<'a> {
     is_base64_encoded: Slot<bool>,
     #[serde(default, borrow)]
     request_context: Option<&'a RawValue>,
+    // Only for classifying: authorizers and VPC Lattice events.
+    #[serde(default, borrow, rename = "type")]
+    kind: Slot<Borrowed<'a>>,
+    #[serde(default)]
+    method_arn: Slot<Any>,
+    #[serde(default)]
+    route_arn: Slot<Any>,
+    #[serde(default)]
+    method: Slot<Any>,
+    #[serde(default, rename = "raw_path")]
+    lattice_raw_path: Slot<Any>,
 }
 
 /// The parts of `requestContext` that decide the source and the v2 method.
@@ -216,6 +227,14 @@ struct ContextShape<'a> {
     resource_path: Slot<Any>,
     #[serde(default)]
     stage: Slot<Any>,
+    #[serde(default)]
+    connection_id: Slot<Any>,
+    #[serde(default)]
+    event_type: Slot<Any>,
+    #[serde(default)]
+    target_group_arn: Slot<Any>,
+    #[serde(default)]
+    service_network_arn: Slot<Any>,
 }
 
 /// `requestContext.http`: an object only (a serde derive would also take an array, field
@@ -270,7 +289,7 @@ impl<'a> FastEvent<'a> {
     pub(crate) fn view(&self) -> HttpEvent<'_> {
         HttpEvent {
             method: &self.method,
-            path: &self.path,
+            path: Cow::Borrowed(&self.path),
             query: self.query.clone(),
             headers: self.headers.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect(),
             cookies: self.cookies.iter().map(|c| c.as_ref()).collect(),
@@ -301,27 +320,24 @@ pub(crate) fn read(event: &[u8]) -> Option<Fast<'_>> {
         Some(raw) if raw.get().starts_with('{') => Some(serde_json::from_str(raw.get()).ok()?),
         _ => None,
     };
-    // Exactly the rules of `classify`.
+    // The rules of `classify`, from the same facts.
     let has = |f: fn(&ContextShape<'_>) -> bool| context.as_ref().is_some_and(f);
-    let source = if has(|c| c.elb.present()) {
-        Source::Alb
-    } else if matches!(&shape.version, Slot::Value(v) if v.0 == "2.0")
-        && (has(|c| c.http.present()) || shape.raw_path.present())
-    {
-        let furl =
-            context.as_ref().is_some_and(|c| matches!(&c.domain_name, Slot::Value(d) if d.0.contains(".lambda-url.")));
-        if furl {
-            Source::FunctionUrl
-        } else {
-            Source::ApiGatewayV2
-        }
-    } else if context.is_some()
-        && (shape.http_method.present() || has(|c| c.resource_path.present() && c.stage.present()))
-    {
-        Source::ApiGatewayV1
-    } else {
-        return Some(Fast::PassThrough);
-    };
+    let source = super::Rules {
+        authorizer: matches!(shape.kind, Slot::Value(_)) && (shape.method_arn.present() || shape.route_arn.present()),
+        elb: has(|c| c.elb.present()),
+        websocket: has(|c| c.connection_id.present() && c.event_type.present()),
+        version: match &shape.version {
+            Slot::Value(v) => Some(v.0.as_ref()),
+            _ => None,
+        },
+        v2_http: has(|c| c.http.present()) || shape.raw_path.present(),
+        function_url_domain: has(|c| matches!(&c.domain_name, Slot::Value(d) if d.0.contains(".lambda-url."))),
+        lattice_v2: shape.method.present() || has(|c| c.target_group_arn.present() || c.service_network_arn.present()),
+        lattice_v1: shape.lattice_raw_path.present(),
+        rest: context.is_some()
+            && (shape.http_method.present() || has(|c| c.resource_path.present() && c.stage.present())),
+    }
+    .source();
     let base64 = match shape.is_base64_encoded {
         Slot::Value(b) => b,
         _ => false,
@@ -347,7 +363,7 @@ pub(crate) fn read(event: &[u8]) -> Option<Fast<'_>> {
                 multi_value: false,
             }
         }
-        Source::ApiGatewayV1 | Source::Alb => {
+        Source::ApiGatewayV1 | Source::HttpApiV1 | Source::Alb => {
             let multi_value = shape.multi_value_headers.present() && !matches!(shape.multi_value_headers, Slot::Null)
                 || matches!(shape.multi_value_query_string_parameters, Slot::Value(_));
             let pairs = match shape.multi_value_query_string_parameters {
@@ -367,10 +383,12 @@ pub(crate) fn read(event: &[u8]) -> Option<Fast<'_>> {
                 body,
                 base64,
                 request_context: shape.request_context,
-                multi_value: source == Source::ApiGatewayV1 || multi_value,
+                multi_value: source != Source::Alb || multi_value,
             }
         }
         Source::PassThrough => return Some(Fast::PassThrough),
+        // Rare enough to leave to the `Value` readers.
+        Source::WebSocket | Source::VpcLatticeV1 | Source::VpcLatticeV2 => return None,
     };
     Some(Fast::Http(fast))
 }

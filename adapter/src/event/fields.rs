@@ -100,6 +100,34 @@ impl<'a> Obj<'a> {
         Ok(Some(pairs))
     }
 
+    /// `{"name": ["v1", "v2"]}` or `{"name": "v"}` pairs in event order, one pair per
+    /// value: for sources whose documented lists some producers send as plain strings.
+    pub(crate) fn list_or_single_map(
+        &self,
+        key: &'a str,
+        bad: &mut dyn FnMut(String),
+    ) -> Result<Option<Vec<(&'a str, &'a str)>>, EventError> {
+        let Some(obj) = self.obj_opt(key)? else { return Ok(None) };
+        let mut pairs = Vec::with_capacity(obj.map.len());
+        for (name, value) in obj.map {
+            match value {
+                Value::String(s) => pairs.push((name.as_str(), s.as_str())),
+                Value::Array(items) => {
+                    for item in items {
+                        match item {
+                            Value::String(s) => pairs.push((name.as_str(), s.as_str())),
+                            Value::Null => {}
+                            other => bad(format!("{key}.{name} holds {}, not a string; dropped", kind(other))),
+                        }
+                    }
+                }
+                Value::Null => {}
+                other => bad(format!("{key}.{name} is {}, not a string or a list of strings; dropped", kind(other))),
+            }
+        }
+        Ok(Some(pairs))
+    }
+
     /// `{"name": ["v1", "v2"]}` pairs in event order, one pair per value.
     pub(crate) fn multi_map(
         &self,

@@ -10,9 +10,11 @@ mod apigw_v2;
 mod fast;
 mod fields;
 mod headers;
+mod lattice;
 mod pass_through;
 mod slim;
 mod uri;
+mod websocket;
 
 use std::fmt;
 
@@ -30,15 +32,25 @@ pub use headers::{MAX_HEADER_BYTES, MAX_HEADER_COUNT};
 /// Where an event came from; decides how the request is read and the response written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Source {
-    /// API Gateway REST API (payload format 1.0), also HTTP API with payload 1.0.
+    /// API Gateway REST API (payload format 1.0).
     ApiGatewayV1,
+    /// API Gateway HTTP API with payload format 1.0: read and answered like REST, but
+    /// never streamed (HTTP APIs cannot stream).
+    HttpApiV1,
     /// API Gateway HTTP API (payload format 2.0).
     ApiGatewayV2,
     /// Lambda Function URL (payload format 2.0 on a `lambda-url` domain).
     FunctionUrl,
     /// Application Load Balancer target group.
     Alb,
-    /// Anything else that is JSON: SQS, SNS, S3, EventBridge, direct invokes...
+    /// API Gateway WebSocket API, every route: `POST /websocket/{routeKey}`.
+    WebSocket,
+    /// VPC Lattice target group, event structure version 1 (snake_case fields).
+    VpcLatticeV1,
+    /// VPC Lattice target group, event structure version 2.
+    VpcLatticeV2,
+    /// Anything else that is JSON: SQS, SNS, S3, EventBridge, Lambda authorizers,
+    /// direct invokes...
     PassThrough,
 }
 
@@ -46,9 +58,13 @@ impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Source::ApiGatewayV1 => "API Gateway REST (v1)",
+            Source::HttpApiV1 => "HTTP API (payload 1.0)",
             Source::ApiGatewayV2 => "HTTP API (v2)",
             Source::FunctionUrl => "Function URL",
             Source::Alb => "ALB",
+            Source::WebSocket => "WebSocket API",
+            Source::VpcLatticeV1 => "VPC Lattice (v1)",
+            Source::VpcLatticeV2 => "VPC Lattice (v2)",
             Source::PassThrough => "pass-through",
         })
     }
@@ -123,7 +139,8 @@ pub enum Translation {
 /// The source-independent view of an HTTP event, filled in by each source module.
 pub(crate) struct HttpEvent<'a> {
     pub(crate) method: &'a str,
-    pub(crate) path: &'a str,
+    /// The path as sent (WebSocket events: made from the route key).
+    pub(crate) path: std::borrow::Cow<'a, str>,
     /// The query string, already in wire form, without `?`.
     pub(crate) query: String,
     pub(crate) headers: Vec<(&'a str, &'a str)>,
@@ -136,7 +153,21 @@ pub(crate) struct HttpEvent<'a> {
     pub(crate) multi_value: bool,
 }
 
-/// Classifies an event by its shape.
+/// Classifies an event by its shape. The rules, in order (the first that matches wins):
+///
+/// 1. not an object: pass-through;
+/// 2. a Lambda authorizer (a string `type` and a `methodArn` or `routeArn`): pass-through,
+///    because API Gateway expects the authorizer's own answer, not an HTTP response;
+/// 3. `requestContext.elb`: ALB;
+/// 4. `requestContext.connectionId` and `requestContext.eventType`: WebSocket API;
+/// 5. `version` "2.0" with `requestContext.http` or `rawPath`: HTTP API, or Function URL
+///    on a `.lambda-url.` domain;
+/// 6. `version` "2.0" with a top-level `method` or a Lattice `requestContext`
+///    (`targetGroupArn`, `serviceNetworkArn`): VPC Lattice v2;
+/// 7. a top-level `raw_path`: VPC Lattice v1;
+/// 8. `requestContext` with `httpMethod` (even `null`) or with `resourcePath` and `stage`:
+///    REST, or HTTP API payload 1.0 when `version` is "1.0";
+/// 9. anything else: pass-through.
 ///
 /// ```
 /// use lambda_web_adapter::event::{classify, Source};
@@ -148,17 +179,67 @@ pub fn classify(event: &Value) -> Source {
     let Some(obj) = event.as_object() else { return Source::PassThrough };
     let context = obj.get("requestContext").and_then(Value::as_object);
     let has = |key: &str| context.is_some_and(|c| c.contains_key(key));
-    if has("elb") {
-        return Source::Alb;
+    let version = obj.get("version").and_then(Value::as_str);
+    Rules {
+        authorizer: obj.get("type").is_some_and(Value::is_string)
+            && (obj.contains_key("methodArn") || obj.contains_key("routeArn")),
+        elb: has("elb"),
+        websocket: has("connectionId") && has("eventType"),
+        version,
+        v2_http: has("http") || obj.contains_key("rawPath"),
+        function_url_domain: context
+            .and_then(|c| c.get("domainName"))
+            .and_then(Value::as_str)
+            .is_some_and(|d| d.contains(".lambda-url.")),
+        lattice_v2: obj.contains_key("method") || has("targetGroupArn") || has("serviceNetworkArn"),
+        lattice_v1: obj.contains_key("raw_path"),
+        rest: context.is_some() && (obj.contains_key("httpMethod") || (has("resourcePath") && has("stage"))),
     }
-    if obj.get("version").and_then(Value::as_str) == Some("2.0") && (has("http") || obj.contains_key("rawPath")) {
-        let domain = context.and_then(|c| c.get("domainName")).and_then(Value::as_str).unwrap_or("");
-        return if domain.contains(".lambda-url.") { Source::FunctionUrl } else { Source::ApiGatewayV2 };
+    .source()
+}
+
+/// The facts [`classify`] decides on, gathered by either event reader, so both apply
+/// the same rules in the same order.
+pub(crate) struct Rules<'a> {
+    pub(crate) authorizer: bool,
+    pub(crate) elb: bool,
+    pub(crate) websocket: bool,
+    pub(crate) version: Option<&'a str>,
+    pub(crate) v2_http: bool,
+    pub(crate) function_url_domain: bool,
+    pub(crate) lattice_v2: bool,
+    pub(crate) lattice_v1: bool,
+    pub(crate) rest: bool,
+}
+
+impl Rules<'_> {
+    pub(crate) fn source(&self) -> Source {
+        if self.authorizer {
+            Source::PassThrough
+        } else if self.elb {
+            Source::Alb
+        } else if self.websocket {
+            Source::WebSocket
+        } else if self.version == Some("2.0") && self.v2_http {
+            if self.function_url_domain {
+                Source::FunctionUrl
+            } else {
+                Source::ApiGatewayV2
+            }
+        } else if self.version == Some("2.0") && self.lattice_v2 {
+            Source::VpcLatticeV2
+        } else if self.lattice_v1 {
+            Source::VpcLatticeV1
+        } else if self.rest {
+            if self.version == Some("1.0") {
+                Source::HttpApiV1
+            } else {
+                Source::ApiGatewayV1
+            }
+        } else {
+            Source::PassThrough
+        }
     }
-    if context.is_some() && (obj.contains_key("httpMethod") || (has("resourcePath") && has("stage"))) {
-        return Source::ApiGatewayV1;
-    }
-    Source::PassThrough
 }
 
 /// Turns one event into the request the app receives.
@@ -188,7 +269,10 @@ fn slow_path(event: &[u8], ctx: &InvokeContext, config: &Config) -> Result<Trans
         (Source::PassThrough, _) | (_, None) => {
             return pass_through::translate(event, ctx, config);
         }
-        (Source::ApiGatewayV1, Some(map)) => apigw_v1::read(Obj::root(source, map), &mut warnings)?,
+        (Source::ApiGatewayV1 | Source::HttpApiV1, Some(map)) => apigw_v1::read(Obj::root(source, map), &mut warnings)?,
+        (Source::WebSocket, Some(map)) => websocket::read(Obj::root(source, map), &mut warnings)?,
+        (Source::VpcLatticeV1, Some(map)) => lattice::read_v1(Obj::root(source, map), &mut warnings)?,
+        (Source::VpcLatticeV2, Some(map)) => lattice::read_v2(Obj::root(source, map), &mut warnings)?,
         (Source::ApiGatewayV2 | Source::FunctionUrl, Some(map)) => {
             apigw_v2::read(Obj::root(source, map), &mut warnings)?
         }
@@ -331,8 +415,8 @@ fn build(
     };
 
     let path = match &config.remove_base_path {
-        Some(base) => uri::strip_base_path(event.path, base),
-        None => event.path.into(),
+        Some(base) => uri::strip_base_path(&event.path, base),
+        None => std::borrow::Cow::Borrowed(event.path.as_ref()),
     };
     let mut target = uri::sanitize_path(&path).into_owned();
     if !event.query.is_empty() {
@@ -692,5 +776,108 @@ mod tests {
             Translation::Reject { status, .. } => assert_eq!(status, http::StatusCode::URI_TOO_LONG),
             other => panic!("not refused: {other:?}"),
         }
+    }
+
+    /// The request an event becomes, as `METHOD target`, from both readers (which must
+    /// agree), with its source.
+    fn request_line(event: &str) -> (Source, String) {
+        let ctx = InvokeContext::default();
+        let fast = summary(translate(event.as_bytes(), &ctx, &config()));
+        assert_eq!(fast, summary(slow_path(event.as_bytes(), &ctx, &config())), "{event}");
+        match translate(event.as_bytes(), &ctx, &config()).unwrap() {
+            Translation::Forward { request, shape, .. } => {
+                (shape.source, format!("{} {}", request.method(), request.uri()))
+            }
+            other => panic!("not forwarded: {other:?}"),
+        }
+    }
+
+    /// Regression (issue 18): REQUEST authorizer events were proxied as HTTP requests and
+    /// their answer wrapped in `{statusCode, ...}`, so API Gateway denied every caller.
+    /// Every authorizer event passes through whole; its answer goes back as is.
+    #[rstest::rstest]
+    #[case::rest_request(r#"{"type":"REQUEST","methodArn":"arn:aws:execute-api:us-east-1:123456789012:a/s/GET/p","resource":"/p","path":"/p","httpMethod":"GET","headers":{},"requestContext":{"resourcePath":"/p","stage":"s"}}"#)]
+    #[case::http_api_v2_request(r#"{"version":"2.0","type":"REQUEST","routeArn":"arn:aws:execute-api:us-east-1:123456789012:a/s/GET/p","rawPath":"/p","rawQueryString":"","requestContext":{"http":{"method":"GET"}}}"#)]
+    #[case::http_api_v1_request(r#"{"version":"1.0","type":"REQUEST","methodArn":"arn","path":"/p","httpMethod":"GET","requestContext":{"stage":"s"}}"#)]
+    #[case::websocket_request(r#"{"type":"REQUEST","methodArn":"arn","headers":{},"requestContext":{"routeKey":"$connect","eventType":"CONNECT","connectionId":"c="}}"#)]
+    #[case::token(r#"{"type":"TOKEN","authorizationToken":"allow","methodArn":"arn"}"#)]
+    fn authorizer_events_pass_through(#[case] event: &str) {
+        assert_eq!(request_line(event), (Source::PassThrough, "POST /events".to_owned()));
+    }
+
+    #[rstest::rstest]
+    #[case::websocket_connect(
+        r#"{"headers":{"Host":"h"},"multiValueQueryStringParameters":{"t":["a b"]},"requestContext":{"routeKey":"$connect","eventType":"CONNECT","connectionId":"c="},"isBase64Encoded":false}"#,
+        Source::WebSocket, "POST /websocket/$connect?t=a%20b"
+    )]
+    #[case::websocket_message_with_http_method(
+        r#"{"httpMethod":"POST","body":"hi","requestContext":{"routeKey":"send message","eventType":"MESSAGE","connectionId":"c=","resourcePath":"/","stage":"s"}}"#,
+        Source::WebSocket, "POST /websocket/send%20message"
+    )]
+    #[case::lattice_v1_query_in_raw_path(
+        r#"{"raw_path":"/p?a=1&b","method":"GET","headers":{},"query_string_parameters":{"a":"1","b":""},"body":"","is_base64_encoded":false}"#,
+        Source::VpcLatticeV1, "GET /p?a=1&b"
+    )]
+    #[case::lattice_v1_query_from_parameters(
+        r#"{"raw_path":"/p","method":"GET","query_string_parameters":{"q":"a&b c"}}"#,
+        Source::VpcLatticeV1,
+        "GET /p?q=a%26b%20c"
+    )]
+    #[case::lattice_v2(
+        r#"{"version":"2.0","path":"/p","method":"PUT","headers":{"x":["1","2"]},"queryStringParameters":{"k":["1","2"]},"requestContext":{"targetGroupArn":"arn"},"isBase64Encoded":false}"#,
+        Source::VpcLatticeV2, "PUT /p?k=1&k=2"
+    )]
+    #[case::lattice_v2_plain_string_values(
+        r#"{"version":"2.0","path":"/p","method":"GET","headers":{"x":"1"},"queryStringParameters":{"k":"1","j":["2"]},"requestContext":{"targetGroupArn":"arn"}}"#,
+        Source::VpcLatticeV2, "GET /p?k=1&j=2"
+    )]
+    #[case::http_api_payload_1_0(
+        r#"{"version":"1.0","httpMethod":"GET","path":"/p","multiValueQueryStringParameters":{"k":["1"]},"requestContext":{"stage":"$default"}}"#,
+        Source::HttpApiV1, "GET /p?k=1"
+    )]
+    #[case::rest_without_version(
+        r#"{"httpMethod":"GET","path":"/p","requestContext":{"stage":"s"}}"#,
+        Source::ApiGatewayV1,
+        "GET /p"
+    )]
+    fn newer_sources_are_read_by_their_own_rules(#[case] event: &str, #[case] source: Source, #[case] line: &str) {
+        assert_eq!(request_line(event), (source, line.to_owned()));
+    }
+
+    /// WebSocket frames: a text frame is typed text/plain, a binary one arrives decoded
+    /// and typed application/octet-stream; the request context reaches the app.
+    #[test]
+    fn websocket_frames_reach_the_app_typed() {
+        let ctx = InvokeContext::default();
+        let event = |body: &str, base64: bool| {
+            format!(
+                r#"{{"body":"{body}","isBase64Encoded":{base64},"requestContext":{{"routeKey":"$default","eventType":"MESSAGE","connectionId":"c="}}}}"#
+            )
+        };
+        for (event, content_type, body) in [
+            (event("hi", false), "text/plain; charset=utf-8", &b"hi"[..]),
+            (event("AAEC", true), "application/octet-stream", &[0u8, 1, 2][..]),
+        ] {
+            match translate(event.as_bytes(), &ctx, &config()).unwrap() {
+                Translation::Forward { request, .. } => {
+                    assert_eq!(request.headers()["content-type"], content_type);
+                    assert_eq!(request.body().as_ref(), body);
+                    let context = request.headers()["x-amzn-request-context"].to_str().unwrap();
+                    assert!(context.contains(r#""connectionId":"c=""#), "{context}");
+                }
+                other => panic!("not forwarded: {other:?}"),
+            }
+        }
+    }
+
+    /// Regression (issue 18): ALB wrote a query key with an empty value alone (`e`), REST
+    /// wrote `e=`, so one app saw nil and "" for the same request.
+    #[test]
+    fn alb_empty_query_values_keep_their_equals_sign() {
+        let alb =
+            r#"{"httpMethod":"GET","path":"/p","queryStringParameters":{"e":"","f":"1"},"requestContext":{"elb":{}}}"#;
+        assert_eq!(request_line(alb), (Source::Alb, "GET /p?e=&f=1".to_owned()));
+        let multi = r#"{"httpMethod":"GET","path":"/p","multiValueQueryStringParameters":{"e":["",""]},"requestContext":{"elb":{}}}"#;
+        assert_eq!(request_line(multi), (Source::Alb, "GET /p?e=&e=".to_owned()));
     }
 }

@@ -27,6 +27,11 @@ const CONTEXT: &[(&str, Keep)] = &[
     ("domainName", Keep::Whole),
     ("resourcePath", Keep::Whole),
     ("stage", Keep::Whole),
+    ("connectionId", Keep::Whole),
+    ("eventType", Keep::Whole),
+    ("routeKey", Keep::Whole),
+    ("targetGroupArn", Keep::Whole),
+    ("serviceNetworkArn", Keep::Whole),
 ];
 
 /// The top-level fields classification and the readers look at.
@@ -44,6 +49,14 @@ const EVENT: &[(&str, Keep)] = &[
     ("cookies", Keep::Whole),
     ("body", Keep::Whole),
     ("isBase64Encoded", Keep::Whole),
+    // Authorizers and VPC Lattice.
+    ("type", Keep::Whole),
+    ("methodArn", Keep::Whole),
+    ("routeArn", Keep::Whole),
+    ("method", Keep::Whole),
+    ("raw_path", Keep::Whole),
+    ("query_string_parameters", Keep::Whole),
+    ("is_base64_encoded", Keep::Whole),
 ];
 
 /// The event's top-level object with only the fields the readers use; `None` when the

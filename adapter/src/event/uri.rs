@@ -86,21 +86,20 @@ pub(crate) fn rest_query<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> Stri
 }
 
 /// An ALB query string from pairs as the client sent them (ALB does not decode): joined
-/// verbatim, a key with an empty value written alone.
+/// verbatim, every key with `=`. ALB delivers `""` for both `?e=` and `?e`, so which
+/// one the client sent is lost; `e=` is what HTML forms send and what the REST path
+/// writes, so an app sees the same value from every source.
 pub(crate) fn alb_query<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
-    let joined: Vec<String> = pairs
-        .iter()
-        .map(
-            |(k, v)| {
-                if v.as_ref().is_empty() {
-                    k.as_ref().to_owned()
-                } else {
-                    format!("{}={}", k.as_ref(), v.as_ref())
-                }
-            },
-        )
-        .collect();
-    joined.join("&")
+    let mut out = String::new();
+    for (k, v) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(k.as_ref());
+        out.push('=');
+        out.push_str(v.as_ref());
+    }
+    out
 }
 
 /// Strips `base` from `path` once, and only at a segment boundary: with `/api`,

@@ -1,14 +1,15 @@
 //! Response compression for buffered responses: gzip or br, as `accept-encoding` allows.
 //!
 //! Skipped for `image/*`, bodies under [`MIN_SIZE`] bytes, responses that already have a
-//! `content-encoding`, and `cache-control: no-transform`. When both are acceptable at the
-//! same quality, br wins (smaller for text).
+//! `content-encoding`, partial answers (206, `content-range`), and `cache-control:
+//! no-transform`. When both are acceptable at the same quality, br wins (smaller for
+//! text). Every answer that could have been compressed carries `vary: accept-encoding`.
 
 use std::io::Write;
 
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderValue, StatusCode};
 
 /// Bodies smaller than this are sent as they are.
 pub const MIN_SIZE: usize = 32;
@@ -81,15 +82,20 @@ fn qvalue(text: &str) -> Option<f32> {
     }
 }
 
-/// Whether a response with these headers and body length may be compressed.
-pub fn eligible(headers: &HeaderMap, body_len: usize) -> bool {
-    body_len >= MIN_SIZE && eligible_headers(headers)
+/// Whether a response with this status, headers and body length may be compressed.
+pub fn eligible(status: StatusCode, headers: &HeaderMap, body_len: usize) -> bool {
+    body_len >= MIN_SIZE && eligible_headers(status, headers)
 }
 
-/// Whether a response with these headers may be compressed, whatever its length: the
-/// decision that can be taken on the response head, before any of the body is read.
-pub fn eligible_headers(headers: &HeaderMap) -> bool {
-    if headers.contains_key(CONTENT_ENCODING) {
+/// Whether a response with this status and headers may be compressed, whatever its
+/// length: the decision that can be taken on the response head, before any of the body
+/// is read. Never a partial answer (206, or any `content-range`): its ranges count bytes
+/// of the uncompressed representation (RFC 9110, section 14.4).
+pub fn eligible_headers(status: StatusCode, headers: &HeaderMap) -> bool {
+    if headers.contains_key(CONTENT_ENCODING)
+        || status == StatusCode::PARTIAL_CONTENT
+        || headers.contains_key(http::header::CONTENT_RANGE)
+    {
         return false;
     }
     let is_image = headers
@@ -115,11 +121,28 @@ pub fn apply(coding: Coding, headers: &mut HeaderMap, body: &[u8]) -> std::io::R
 }
 
 /// The header changes of a compressed body: `content-encoding`, `vary: accept-encoding`,
-/// no `content-length`.
+/// no `content-length`, and no `accept-ranges` (ranges of the compressed bytes are not
+/// served, and ranges of the original would not match them).
 pub fn mark(coding: Coding, headers: &mut HeaderMap) {
     headers.remove(http::header::CONTENT_LENGTH);
+    headers.remove(http::header::ACCEPT_RANGES);
     headers.insert(CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
-    headers.append(http::header::VARY, HeaderValue::from_static("accept-encoding"));
+    vary_on_accept_encoding(headers);
+}
+
+/// Adds `vary: accept-encoding` unless `vary` already names it (or is `*`): every answer
+/// whose compression depended on the request says so, compressed or not, so a cache
+/// does not serve one client's coding to another (RFC 9110, section 12.5.5).
+pub fn vary_on_accept_encoding(headers: &mut HeaderMap) {
+    let named = headers
+        .get_all(http::header::VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|field| field.trim() == "*" || field.trim().eq_ignore_ascii_case("accept-encoding"));
+    if !named {
+        headers.append(http::header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
 }
 
 /// A compressor fed piece by piece, whose output may not pass a limit: the body need not
@@ -250,10 +273,44 @@ mod tests {
     #[case(&[("content-type", "image/svg+xml")], 100, false)]
     #[case(&[("content-type", "text/plain"), ("content-encoding", "gzip")], 100, false)]
     #[case(&[("content-type", "text/plain"), ("cache-control", "public, no-transform")], 100, false)]
+    #[case(&[("content-type", "text/plain"), ("content-range", "bytes 0-99/1000")], 100, false)]
+    #[case(&[("content-type", "text/plain"), ("content-range", "bytes */1000")], 100, false)]
     fn eligibility(#[case] pairs: &[(&'static str, &'static str)], #[case] len: usize, #[case] expected: bool) {
         let headers: HeaderMap =
             pairs.iter().map(|(k, v)| (http::HeaderName::from_static(k), HeaderValue::from_static(v))).collect();
-        assert_eq!(eligible(&headers, len), expected);
+        assert_eq!(eligible(StatusCode::OK, &headers, len), expected);
+    }
+
+    /// Regression (issue 18): a 206 was compressed although its ranges count bytes of the
+    /// uncompressed body; a multipart/byteranges 206 has no top-level content-range.
+    #[test]
+    fn partial_content_is_never_eligible() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("multipart/byteranges; boundary=x"));
+        assert!(eligible(StatusCode::OK, &headers, 100));
+        assert!(!eligible(StatusCode::PARTIAL_CONTENT, &headers, 100));
+    }
+
+    /// Regression (issue 18): compressed answers kept `accept-ranges: bytes`, and `vary`
+    /// was appended even when it already named accept-encoding.
+    #[test]
+    fn marking_drops_accept_ranges_and_varies_once() {
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        headers.insert(http::header::VARY, HeaderValue::from_static("Origin, Accept-Encoding"));
+        headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from_static("100"));
+        mark(Coding::Gzip, &mut headers);
+        assert!(!headers.contains_key(http::header::ACCEPT_RANGES));
+        assert!(!headers.contains_key(http::header::CONTENT_LENGTH));
+        assert_eq!(headers.get_all(http::header::VARY).iter().count(), 1);
+        let mut plain = HeaderMap::new();
+        vary_on_accept_encoding(&mut plain);
+        vary_on_accept_encoding(&mut plain);
+        assert_eq!(plain.get_all(http::header::VARY).iter().collect::<Vec<_>>(), ["accept-encoding"]);
+        let mut star = HeaderMap::new();
+        star.insert(http::header::VARY, HeaderValue::from_static("*"));
+        vary_on_accept_encoding(&mut star);
+        assert_eq!(star.get_all(http::header::VARY).iter().count(), 1);
     }
 
     #[test]

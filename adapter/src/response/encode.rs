@@ -7,8 +7,10 @@
 //! - ALB: `statusCode`, `statusDescription` (`200 OK`), and `multiValueHeaders` if the
 //!   request used them, else `headers` (repeated values joined with `, `; for
 //!   `set-cookie`, which cannot be joined, the last one).
-//! - Pass-through: the app's body itself when it is JSON, else the body as a JSON
-//!   string (base64 when it is not UTF-8).
+//! - WebSocket API and HTTP API payload 1.0: as REST.
+//! - VPC Lattice (v1 and v2): `statusCode`, `statusDescription`, `headers` (one value per
+//!   name, as ALB's single-value mode), `body`, `isBase64Encoded`.
+//! - Pass-through: the app's body itself when it is JSON, else `null`.
 
 use base64::Engine;
 use bytes::Bytes;
@@ -16,7 +18,6 @@ use http::{HeaderMap, StatusCode};
 use std::borrow::Cow;
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::{compress, is_text};
 use crate::error::{InvocationError, BUFFERED_LIMIT};
@@ -56,12 +57,17 @@ pub fn encode(
         return checked(pass_through_payload(body, warnings));
     }
 
-    if let Some(coding) = coding(shape, options.compression) {
-        if compress::eligible(&headers, body.len()) {
-            match compress::apply(coding, &mut headers, &body) {
+    if options.compression && compress::eligible(status, &headers, body.len()) {
+        // Whether this answer is compressed depends on the request's accept-encoding.
+        match coding(shape, options.compression) {
+            Some(coding) => match compress::apply(coding, &mut headers, &body) {
                 Ok(compressed) => body = compressed,
-                Err(err) => warnings.push(format!("{} compression failed ({err}); sent uncompressed", coding.token())),
-            }
+                Err(err) => {
+                    compress::vary_on_accept_encoding(&mut headers);
+                    warnings.push(format!("{} compression failed ({err}); sent uncompressed", coding.token()));
+                }
+            },
+            None => compress::vary_on_accept_encoding(&mut headers),
         }
     }
     let (body, base64) = body_field(&headers, &body);
@@ -109,21 +115,24 @@ fn body_field<'a>(headers: &HeaderMap, body: &'a [u8]) -> (Cow<'a, str>, bool) {
     (Cow::Owned(base64::engine::general_purpose::STANDARD.encode(body)), true)
 }
 
+/// The invocation result for a pass-through event: the app's body when it is JSON, else
+/// `null` (as LWA 1.0 answers), with a warning. `null` is what the stream and queue
+/// pollers document as "every record succeeded" for partial batch responses, where a
+/// JSON string (or anything else they cannot read) fails the whole batch and retries it.
 fn pass_through_payload(body: Bytes, warnings: &mut Vec<String>) -> Bytes {
     // JSON as it is; serde's skipping parser does not check that strings are UTF-8, so
     // that is checked first (the payload must be valid JSON).
     if std::str::from_utf8(&body).is_ok() && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
         return body;
     }
-    let text = match std::str::from_utf8(&body) {
-        Ok(text) => text.to_owned(),
-        Err(_) => {
-            warnings
-                .push("the app's answer to a pass-through event is not UTF-8; returned as a base64 string".to_owned());
-            base64::engine::general_purpose::STANDARD.encode(&body)
-        }
+    let what = if body.is_empty() {
+        "is empty".to_owned()
+    } else {
+        let start = String::from_utf8_lossy(&body[..body.len().min(60)]).into_owned();
+        format!("is not JSON ({} bytes, starting {start:?})", body.len())
     };
-    Bytes::from(Value::String(text).to_string())
+    warnings.push(format!("the app's answer to a pass-through event {what}; the invocation result is null"));
+    Bytes::from_static(b"null")
 }
 
 fn text(value: &http::HeaderValue) -> Cow<'_, str> {
@@ -173,6 +182,34 @@ fn joined<'a>(values: &[Cow<'a, str>]) -> Cow<'a, str> {
     }
 }
 
+/// `200 OK`: the status and its reason phrase, as ALB and VPC Lattice show it.
+fn status_description(status: StatusCode) -> String {
+    let reason = status.canonical_reason().map(|r| format!(" {r}")).unwrap_or_default();
+    format!("{}{reason}", status.as_u16())
+}
+
+/// One value per header name: repeated values joined with `, `, except `set-cookie`,
+/// which cannot be joined: of several, the last is kept and the loss reported (`why`
+/// says which front door forces it).
+fn one_value_each<'a>(
+    groups: Vec<(&'a str, Vec<Cow<'a, str>>)>,
+    why: &str,
+    warnings: &mut Vec<String>,
+) -> Vec<(&'a str, Cow<'a, str>)> {
+    let mut single = Vec::with_capacity(groups.len());
+    for (name, values) in groups {
+        if name == "set-cookie" {
+            if values.len() > 1 {
+                warnings.push(format!("{} set-cookie headers but {why}: only the last is sent", values.len()));
+            }
+            single.push((name, values.last().cloned().unwrap_or_default()));
+        } else {
+            single.push((name, joined(&values)));
+        }
+    }
+    single
+}
+
 fn write(
     shape: &ResponseShape,
     status: StatusCode,
@@ -196,7 +233,7 @@ fn write(
     };
     let groups = grouped(headers);
     match shape.source {
-        Source::ApiGatewayV1 => {
+        Source::ApiGatewayV1 | Source::HttpApiV1 | Source::WebSocket => {
             let single = groups.iter().filter(|(_, v)| v.len() == 1).map(|(n, v)| (*n, v[0].clone())).collect();
             out.headers = Some(Object(single));
             out.multi_value_headers = Some(Object(groups));
@@ -215,30 +252,120 @@ fn write(
             out.cookies = Some(cookies);
         }
         Source::Alb => {
-            let reason = status.canonical_reason().map(|r| format!(" {r}")).unwrap_or_default();
-            out.status_description = Some(format!("{}{reason}", status.as_u16()));
+            out.status_description = Some(status_description(status));
             if shape.multi_value {
                 out.multi_value_headers = Some(Object(groups));
             } else {
-                let mut single = Vec::with_capacity(groups.len());
-                for (name, values) in groups {
-                    if name == "set-cookie" {
-                        if values.len() > 1 {
-                            warnings.push(format!(
-                                "{} set-cookie headers but the ALB target group has multi-value headers off: only the last is sent",
-                                values.len()
-                            ));
-                        }
-                        single.push((name, values.last().cloned().unwrap_or_default()));
-                    } else {
-                        single.push((name, joined(&values)));
-                    }
-                }
-                out.headers = Some(Object(single));
+                out.headers =
+                    Some(Object(one_value_each(groups, "the ALB target group has multi-value headers off", warnings)));
             }
+        }
+        Source::VpcLatticeV1 | Source::VpcLatticeV2 => {
+            out.status_description = Some(status_description(status));
+            out.headers = Some(Object(one_value_each(groups, "VPC Lattice takes one value per header", warnings)));
         }
         Source::PassThrough => {}
     }
     // Serialising strings, numbers and booleans into a Vec cannot fail.
     Bytes::from(serde_json::to_vec(&out).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(source: Source, accept_encoding: Option<&'static str>) -> ResponseShape {
+        ResponseShape {
+            source,
+            multi_value: false,
+            accept_encoding: accept_encoding.map(http::HeaderValue::from_static),
+        }
+    }
+
+    fn answer(headers: &[(&'static str, &'static str)], body: &'static [u8]) -> http::Response<Bytes> {
+        let mut response = http::Response::new(Bytes::from_static(body));
+        for (name, value) in headers {
+            response.headers_mut().append(*name, http::HeaderValue::from_static(value));
+        }
+        response
+    }
+
+    fn json(payload: Bytes) -> serde_json::Value {
+        serde_json::from_slice(&payload).unwrap()
+    }
+
+    /// Regression (issue 18): a non-JSON answer to a pass-through event became a JSON
+    /// string, which a partial-batch poller cannot read; LWA 1.0 and now this adapter
+    /// answer `null` (every record succeeded), with a warning.
+    #[test]
+    fn pass_through_answer_that_is_not_json_is_null_with_a_warning() {
+        for body in [&b"success."[..], b"", b"<html>500</html>", b"\xff\xfe"] {
+            let mut warnings = Vec::new();
+            let response = http::Response::new(Bytes::copy_from_slice(body));
+            let payload = encode(&shape(Source::PassThrough, None), response, &EncodeOptions::default(), &mut warnings);
+            assert_eq!(payload.unwrap().as_ref(), b"null", "{body:?}");
+            assert!(warnings.iter().any(|w| w.contains("invocation result is null")), "{warnings:?}");
+        }
+        let mut warnings = Vec::new();
+        let payload = encode(
+            &shape(Source::PassThrough, None),
+            answer(&[], br#"{"batchItemFailures":[]}"#),
+            &EncodeOptions::default(),
+            &mut warnings,
+        );
+        assert_eq!(payload.unwrap().as_ref(), br#"{"batchItemFailures":[]}"#);
+        assert!(warnings.is_empty());
+    }
+
+    /// Regression (issue 18): `vary: accept-encoding` was missing on answers left
+    /// uncompressed although the choice depended on the request.
+    #[test]
+    fn compressible_answers_vary_on_accept_encoding_compressed_or_not() {
+        let options = EncodeOptions { compression: true, ..EncodeOptions::default() };
+        let text = [("content-type", "text/plain"), ("accept-ranges", "bytes")];
+        let body: &'static [u8] = b"hello hello hello hello hello hello hello hello";
+        for (accept, compressed) in [(Some("gzip"), true), (Some("identity"), false), (None, false)] {
+            let payload = encode(&shape(Source::ApiGatewayV2, accept), answer(&text, body), &options, &mut Vec::new());
+            let v = json(payload.unwrap());
+            assert_eq!(v["headers"]["vary"], "accept-encoding", "{accept:?}");
+            assert_eq!(v["headers"].get("content-encoding").is_some(), compressed, "{accept:?}");
+            assert_eq!(v["headers"].get("accept-ranges").is_none(), compressed, "{accept:?}");
+        }
+        // Not compressible whatever the request: no vary.
+        let png = answer(&[("content-type", "image/png")], body);
+        let v = json(encode(&shape(Source::ApiGatewayV2, Some("gzip")), png, &options, &mut Vec::new()).unwrap());
+        assert!(v["headers"].get("vary").is_none());
+        // A partial answer is never compressed.
+        let mut partial = answer(&[("content-type", "text/plain"), ("content-range", "bytes 0-46/100")], body);
+        *partial.status_mut() = StatusCode::PARTIAL_CONTENT;
+        let v = json(encode(&shape(Source::ApiGatewayV2, Some("gzip")), partial, &options, &mut Vec::new()).unwrap());
+        assert!(v["headers"].get("content-encoding").is_none());
+        assert_eq!(v["body"], std::str::from_utf8(body).unwrap());
+    }
+
+    /// VPC Lattice answers: one value per header, the status described as ALB does.
+    #[test]
+    fn lattice_answers_have_one_value_per_header() {
+        let response = answer(
+            &[
+                ("content-type", "text/plain"),
+                ("x-multi", "one"),
+                ("x-multi", "two"),
+                ("set-cookie", "a=1"),
+                ("set-cookie", "b=2"),
+            ],
+            b"ok",
+        );
+        for source in [Source::VpcLatticeV1, Source::VpcLatticeV2] {
+            let mut warnings = Vec::new();
+            let payload = encode(&shape(source, None), response.clone(), &EncodeOptions::default(), &mut warnings);
+            let v = json(payload.unwrap());
+            assert_eq!(v["statusCode"], 200);
+            assert_eq!(v["statusDescription"], "200 OK");
+            assert_eq!(v["headers"]["x-multi"], "one, two");
+            assert_eq!(v["headers"]["set-cookie"], "b=2");
+            assert!(v.get("multiValueHeaders").is_none() && v.get("cookies").is_none());
+            assert!(warnings.iter().any(|w| w.contains("VPC Lattice")), "{warnings:?}");
+        }
+    }
 }
