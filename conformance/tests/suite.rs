@@ -40,3 +40,26 @@ async fn reference_adapter_passes_every_case() {
     let failed: Vec<_> = report.results.iter().filter(|r| r.verdict != Verdict::Pass).collect();
     assert!(failed.is_empty(), "{}", report.to_text());
 }
+
+/// Every snapshot here is the expectation of a case or corpus event that still exists: a
+/// renamed or deleted one must take its snapshot along, or `lwa-conformance run` keeps a
+/// stale expectation nobody checks.
+#[test]
+fn every_snapshot_has_its_case() {
+    let paths = Paths::in_repo(&root());
+    let ids: std::collections::HashSet<String> = runner::discover(&paths, None)
+        .expect("every case file is valid")
+        .iter()
+        .map(|r| runner::snapshot_name(&r.id()))
+        .collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let orphans: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| {
+            name.strip_prefix("suite__").and_then(|n| n.strip_suffix(".snap")).is_some_and(|n| !ids.contains(n))
+        })
+        .collect();
+    assert!(orphans.is_empty(), "snapshots without a case (delete them): {orphans:#?}");
+}
