@@ -18,6 +18,11 @@ conformance *ARGS: setup build build-release zip-package images
 conformance-quick *ARGS: build
     cargo run --quiet -p lwa-conformance -- run {{ARGS}}
 
+# Judge another adapter rule by rule against the reference: `just judge lwa` (LWA 1.0, built
+# once from crates.io) or `just judge NAME=PATH`. Reports and the comparison in target/judge/.
+judge ADAPTER *ARGS:
+    scripts/judge.sh {{ADAPTER}} {{ARGS}}
+
 # Every test: the workspace's cargo tests, then each sample app against its contract.
 # With CI set (.ci/run sets it), the release binaries are built first and the zip-package
 # test fails instead of skipping when it cannot run.

@@ -16,8 +16,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LWA_VERSION="1.0.0-rc1"
-LWA_ROOT="target/bench/lwa-1.0"
 TOOL="target/x86_64-unknown-linux-musl/tool/lwa-conformance"
 APPS=(express flask spring)
 RUNS=5
@@ -40,11 +38,7 @@ for c in "${candidates[@]}"; do
   case "$c" in
     reference) names+=(reference); paths+=("") ;;
     lwa)
-      if [[ ! -x "$LWA_ROOT/bin/lambda-adapter" ]]; then
-        echo "bench-containers: building LWA $LWA_VERSION from crates.io into $LWA_ROOT (once)" >&2
-        cargo install --quiet --locked lambda_web_adapter --version "$LWA_VERSION" --root "$LWA_ROOT"
-      fi
-      names+=(lwa); paths+=("$(realpath "$LWA_ROOT/bin/lambda-adapter")") ;;
+      names+=(lwa); paths+=("$(realpath "$(scripts/lwa-build.sh)")") ;;
     *=*)
       [[ -x ${c#*=} ]] || { echo "bench-containers: ${c#*=} is not an executable" >&2; exit 2; }
       names+=("${c%%=*}"); paths+=("$(realpath "${c#*=}")") ;;

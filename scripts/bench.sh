@@ -7,16 +7,12 @@
 #   scripts/bench.sh NAME=/path/to/lambda-adapter ...  # any adapter binaries, labelled
 #   scripts/bench.sh --runs 3 --quick                  # driver options (target/release/lwa-bench --help)
 #
-# The word `lwa` stands for awslabs' LWA 1.0 release build, made once from crates.io
-# (`cargo install lambda_web_adapter`, a few minutes) into target/bench/lwa-1.0/. LWA
-# always registers as `lambda-adapter`, which is its file name there.
+# The word `lwa` stands for awslabs' LWA 1.0 release build, made once from crates.io by
+# scripts/lwa-build.sh into target/bench/lwa-1.0/.
 #
 # Writes target/bench/report.json and target/bench/summary.md; prints a table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-LWA_VERSION="1.0.0-rc1"
-LWA_ROOT="target/bench/lwa-1.0"
 
 adapters=()
 options=()
@@ -26,11 +22,7 @@ while [ $# -gt 0 ]; do
         --quick | --no-harness | -h | --help | -V | --version | --*=*) options+=("$1") ;;
         -*) options+=("$1" "${2:-}"); shift ;;
         lwa | lwa=*)
-            if [ ! -x "$LWA_ROOT/bin/lambda-adapter" ]; then
-                echo "bench: building LWA $LWA_VERSION from crates.io into $LWA_ROOT (once)" >&2
-                cargo install --quiet --locked lambda_web_adapter --version "$LWA_VERSION" --root "$LWA_ROOT"
-            fi
-            adapters+=("lwa=$LWA_ROOT/bin/lambda-adapter") ;;
+            adapters+=("lwa=$(scripts/lwa-build.sh)") ;;
         *) adapters+=("$1") ;;
     esac
     shift

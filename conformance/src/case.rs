@@ -47,9 +47,12 @@ pub struct Case {
     /// Where the requirement comes from.
     #[serde(default)]
     pub reference: Option<String>,
-    /// A failure of a non-strict case is reported as `non-strict`.
-    #[serde(default = "yes")]
-    pub strict: bool,
+    /// The ids of the rules of `docs/spec.md` this case checks (at least one).
+    pub rules: Vec<String>,
+    /// The strongest level among `rules`, set from the spec when cases are discovered
+    /// (strictest until then): a failure is `fail` at `MUST`, else `non-strict`.
+    #[serde(skip, default = "strictest")]
+    pub level: crate::spec::Level,
     /// The adapter's environment.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
@@ -60,6 +63,10 @@ pub struct Case {
     pub invoke: InvokeSpec,
     /// What must hold.
     pub expect: Expect,
+}
+
+fn strictest() -> crate::spec::Level {
+    crate::spec::Level::Must
 }
 
 fn yes() -> bool {
@@ -264,6 +271,9 @@ impl Case {
         }
         if case.invoke.event.is_some() == case.invoke.event_json.is_some() {
             return Err(invalid("[invoke] needs exactly one of `event` and `event_json`".into()));
+        }
+        if case.rules.is_empty() {
+            return Err(invalid("`rules` names no rule of docs/spec.md".into()));
         }
         Ok(case)
     }

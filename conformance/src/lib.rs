@@ -107,6 +107,7 @@ pub mod http_server;
 pub mod net;
 pub mod report;
 pub mod runner;
+pub mod spec;
 
 pub use emulator::{
     Chunk, DeliveredEvent, Emulator, EmulatorConfig, ErrorBody, ExtensionCommand, FunctionConfig, InitFailure,

@@ -5,10 +5,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::spec::{Level, Rule};
 
 /// The judgement on one case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// Every expectation held.
@@ -39,7 +41,7 @@ impl Verdict {
 }
 
 /// One case, run once (for one app and architecture).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseResult {
     /// `<area>/<slug>`.
     pub id: String,
@@ -56,6 +58,13 @@ pub struct CaseResult {
     pub verdict: Verdict,
     /// Every failed expectation (or why the case could not run).
     pub problems: Vec<String>,
+    /// The rules of `docs/spec.md` the case checks (for a corpus event, the corpus rule
+    /// it was judged by).
+    #[serde(default)]
+    pub rules: Vec<String>,
+    /// The strongest level among `rules`: what a failure of this case means.
+    #[serde(default)]
+    pub level: Level,
     /// Wall time.
     pub duration_ms: u64,
     /// The first try failed and a second one did not: what the first try saw. A case
@@ -78,10 +87,20 @@ impl CaseResult {
     pub fn area(&self) -> &str {
         self.id.split('/').next().unwrap_or("")
     }
+
+    /// The verdict of a case whose expectations did not hold: `fail` when it checks a
+    /// `MUST` rule, otherwise `non-strict`.
+    pub fn broken(level: Level) -> Verdict {
+        if level == Level::Must {
+            Verdict::Fail
+        } else {
+            Verdict::NonStrict
+        }
+    }
 }
 
 /// A whole run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// The adapter binary judged.
     pub adapter: String,
@@ -89,12 +108,15 @@ pub struct Report {
     pub results: Vec<CaseResult>,
     /// Wall time of the run.
     pub elapsed_ms: u64,
+    /// The spec's rules the results cite, by id.
+    #[serde(default)]
+    pub rules: BTreeMap<String, Rule>,
 }
 
 impl Report {
     /// An empty report for `adapter`.
     pub fn new(adapter: String) -> Self {
-        Report { adapter, results: Vec::new(), elapsed_ms: 0 }
+        Report { adapter, results: Vec::new(), elapsed_ms: 0, rules: BTreeMap::new() }
     }
 
     /// Sets the run's wall time.
@@ -112,6 +134,48 @@ impl Report {
     /// against (what was not checked did not pass).
     pub fn failed(&self) -> bool {
         self.count(Verdict::Fail) + self.count(Verdict::NoExpectation) > 0
+    }
+
+    /// The rules broken in this run, strongest level first: each with the results that
+    /// broke it (a failed case breaks the rules it cites at its verdict's level: its
+    /// `MUST` rules when it failed, all of them when it is non-strict).
+    pub fn broken_rules(&self) -> Vec<(String, Level, Vec<&CaseResult>)> {
+        let mut by_rule: BTreeMap<(Level, String), Vec<&CaseResult>> = BTreeMap::new();
+        for r in self.results.iter().filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::NonStrict)) {
+            for id in &r.rules {
+                let level = self.rules.get(id).map_or(r.level, |rule| rule.level);
+                if r.verdict == Verdict::NonStrict || level == Level::Must {
+                    by_rule.entry((level, id.clone())).or_default().push(r);
+                }
+            }
+        }
+        by_rule.into_iter().map(|((level, id), results)| (id, level, results)).collect()
+    }
+
+    /// One line per broken rule: id, level, how many results, one example, the statement.
+    fn broken_rules_lines(&self, markdown: bool) -> Vec<String> {
+        self.broken_rules()
+            .into_iter()
+            .map(|(id, level, results)| {
+                let cases: std::collections::BTreeSet<&str> = results.iter().map(|r| r.id.as_str()).collect();
+                let example = results.first().map(|r| format!("{} [{}]", r.id, r.target())).unwrap_or_default();
+                let statement = self.rules.get(&id).map(|r| r.statement.as_str()).unwrap_or("(not in the spec)");
+                if markdown {
+                    format!(
+                        "| `{id}` | {level} | {} | {} | `{example}` | {} |",
+                        cases.len(),
+                        results.len(),
+                        statement.replace('|', "\\|")
+                    )
+                } else {
+                    format!(
+                        "{level:<9} {id}: {} cases ({} results), e.g. {example}\n          {statement}",
+                        cases.len(),
+                        results.len()
+                    )
+                }
+            })
+            .collect()
     }
 
     /// Counts by (app / arch, area) and verdict.
@@ -149,6 +213,13 @@ impl Report {
                 let _ = writeln!(out, "    - {problem}");
             }
         }
+        let broken = self.broken_rules_lines(false);
+        if !broken.is_empty() {
+            let _ = writeln!(out, "\nRules broken ({}):", broken.len());
+            for line in broken {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
         let retried: Vec<&CaseResult> = self.results.iter().filter(|r| r.first_try.is_some()).collect();
         if !retried.is_empty() {
             let _ = writeln!(out, "\n{} passed only on a second try:", retried.len());
@@ -174,6 +245,20 @@ impl Report {
     /// Markdown: the matrix and the failures.
     pub fn to_markdown(&self) -> String {
         let mut out = format!("# Conformance report\n\nAdapter: `{}`\n\n", self.adapter);
+        let broken = self.broken_rules_lines(true);
+        if broken.is_empty() {
+            out.push_str("No rule of the spec (docs/spec.md) is broken.\n\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "## Rules broken\n\nA `MUST` rule broken is a defect (`fail`); a `SHOULD` or `REFERENCE` rule broken \
+                 is reported as `non-strict`.\n\n| rule | level | cases | results | example | rule statement |\n|---|---|---:|---:|---|---|"
+            );
+            for line in broken {
+                let _ = writeln!(out, "{line}");
+            }
+            out.push('\n');
+        }
         out.push_str(
             "| app/arch | area | pass | fail | non-strict | unimplemented | no-expectation |\n\
              |---|---|---:|---:|---:|---:|---:|\n",
@@ -192,7 +277,15 @@ impl Report {
             self.elapsed_ms as f64 / 1000.0
         );
         for r in self.results.iter().filter(|r| r.verdict != Verdict::Pass) {
-            let _ = writeln!(out, "## {} `{}` ({})\n\n{}\n", r.verdict.name(), r.id, r.target(), r.description);
+            let _ = writeln!(
+                out,
+                "## {} `{}` ({})\n\n{}\n\nRules: {}\n",
+                r.verdict.name(),
+                r.id,
+                r.target(),
+                r.description,
+                r.rules.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+            );
             for p in &r.problems {
                 let _ = writeln!(out, "- {}", p.replace('|', "\\|"));
             }
@@ -228,7 +321,7 @@ impl Report {
                     xml(&r.id),
                     r.duration_ms as f64 / 1000.0
                 );
-                let details = xml(&r.problems.join("\n"));
+                let details = xml(&format!("rules: {}\n{}", r.rules.join(", "), r.problems.join("\n")));
                 match r.verdict {
                     Verdict::Pass => out.push_str("/>\n"),
                     Verdict::Fail => {
@@ -287,6 +380,8 @@ mod tests {
             host: "process".into(),
             verdict,
             problems: if verdict == Verdict::Pass { vec![] } else { vec!["expected \"a\" & got b".into()] },
+            rules: vec!["REQ-A".into()],
+            level: if verdict == Verdict::NonStrict { Level::Reference } else { Level::Must },
             duration_ms: 5,
             first_try: None,
         }
@@ -333,5 +428,35 @@ mod tests {
 
         report.results.retain(|r| r.verdict == Verdict::Pass);
         assert!(!report.failed());
+    }
+
+    /// A failed case breaks its MUST rules; a non-strict one breaks every rule it cites.
+    #[test]
+    fn broken_rules_follow_the_verdicts_level() {
+        let mut report = Report::new("adapter".into());
+        let rule = |id: &str, level| Rule { id: id.into(), level, statement: format!("{id} holds.") };
+        report.rules.insert("MUST-A".into(), rule("MUST-A", Level::Must));
+        report.rules.insert("REF-B".into(), rule("REF-B", Level::Reference));
+        let mut failed = result("request/a", Verdict::Fail);
+        failed.rules = vec!["MUST-A".into(), "REF-B".into()];
+        let mut non_strict = result("request/b", Verdict::NonStrict);
+        non_strict.rules = vec!["REF-B".into()];
+        let mut passed = result("request/c", Verdict::Pass);
+        passed.rules = vec!["MUST-A".into()];
+        report.results = vec![failed, non_strict, passed];
+        let broken: Vec<(String, Level, usize)> =
+            report.broken_rules().into_iter().map(|(id, level, results)| (id, level, results.len())).collect();
+        assert_eq!(broken, [("MUST-A".to_owned(), Level::Must, 1), ("REF-B".to_owned(), Level::Reference, 1)]);
+        let markdown = report.to_markdown();
+        let table = markdown.find("## Rules broken").expect("the broken rules come first");
+        assert!(table < markdown.find("| app/arch |").unwrap(), "{markdown}");
+        assert!(
+            markdown.contains("| `MUST-A` | MUST | 1 | 1 | `request/a [echo/x86_64]` | MUST-A holds. |"),
+            "{markdown}"
+        );
+        assert!(report.to_text().contains("Rules broken (2):"));
+        let json = serde_json::to_string(&report).unwrap();
+        let back: Report = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.broken_rules().len(), 2);
     }
 }

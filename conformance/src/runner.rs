@@ -15,6 +15,7 @@ use crate::container::host::{ContainerApp, Mounts};
 use crate::container::wire::CaseRequest;
 use crate::echo_app::{EchoOptions, Received};
 use crate::report::{CaseResult, Report, Verdict};
+use crate::spec::{self, Level, Spec};
 use crate::{Emulator, EmulatorConfig, Invocation, Outcome};
 
 /// The fixed trace id of corpus invocations, so observations are reproducible.
@@ -93,6 +94,8 @@ pub struct Paths {
     pub events: PathBuf,
     /// The reference observations of corpus cases (insta snapshots).
     pub snapshots: PathBuf,
+    /// The behaviour spec whose rules the cases cite (`docs/spec.md`).
+    pub spec: PathBuf,
 }
 
 impl Paths {
@@ -103,6 +106,7 @@ impl Paths {
             cases: root.join("fixtures/cases"),
             events: root.join("fixtures/events"),
             snapshots: root.join("conformance/tests/snapshots"),
+            spec: root.join("docs/spec.md"),
         }
     }
 }
@@ -128,10 +132,20 @@ impl Runnable {
 }
 
 /// Every case and corpus event whose id matches `filter` (a glob; everything if None).
+/// Each case's rules must be in the spec; the case gets the strongest one's level.
 pub fn discover(paths: &Paths, filter: Option<&globset::GlobMatcher>) -> Result<Vec<Runnable>, crate::case::CaseError> {
+    let spec = load_spec(paths)?;
     let mut out = Vec::new();
     for file in crate::case::discover(&paths.cases) {
-        out.push(Runnable::Case(Box::new(Case::load(&paths.cases, &file)?)));
+        let mut case = Case::load(&paths.cases, &file)?;
+        if let Some(unknown) = case.rules.iter().find(|id| spec.rule(id).is_none()) {
+            return Err(crate::case::CaseError::Invalid {
+                path: file,
+                message: format!("rule {unknown} is not in {}", paths.spec.display()),
+            });
+        }
+        case.level = spec.strongest(&case.rules).unwrap_or(Level::Must);
+        out.push(Runnable::Case(Box::new(case)));
     }
     for file in corpus_files(&paths.events) {
         let rel = file.strip_prefix(&paths.events).unwrap_or(&file).to_string_lossy().replace('\\', "/");
@@ -139,6 +153,18 @@ pub fn discover(paths: &Paths, filter: Option<&globset::GlobMatcher>) -> Result<
     }
     out.retain(|r| filter.is_none_or(|f| f.is_match(r.id())));
     Ok(out)
+}
+
+/// The spec the cases cite, with the corpus rules the runner cites itself.
+pub fn load_spec(paths: &Paths) -> Result<Spec, crate::case::CaseError> {
+    let invalid = |message: String| crate::case::CaseError::Invalid { path: paths.spec.clone(), message };
+    let spec = Spec::load(&paths.spec).map_err(|e| invalid(e.to_string()))?;
+    for id in [spec::CORPUS_OBSERVATION, spec::CORPUS_INVALID, spec::CORPUS_SURVIVES] {
+        if spec.rule(id).is_none() {
+            return Err(invalid(format!("the corpus rule {id} is missing")));
+        }
+    }
+    Ok(spec)
 }
 
 /// Every event file in the corpus (README files aside), sorted.
@@ -201,9 +227,13 @@ fn needs_echo_app(runnable: &Runnable) -> Option<&'static str> {
 pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, paths: &Paths) -> Ran {
     let started = Instant::now();
     let id = runnable.id();
-    let (description, strict) = match runnable {
-        Runnable::Case(case) => (case.description.clone(), case.strict),
-        Runnable::Corpus(rel) => (format!("the corpus event {rel} gives the reference adapter's observation"), true),
+    let (description, mut rules, level) = match runnable {
+        Runnable::Case(case) => (case.description.clone(), case.rules.clone(), case.level),
+        Runnable::Corpus(rel) => (
+            format!("the corpus event {rel} gives the reference adapter's observation"),
+            vec![spec::CORPUS_OBSERVATION.to_owned()],
+            Level::Reference,
+        ),
     };
     if app.kind != AppKind::Echo {
         if let Some(why) = needs_echo_app(runnable) {
@@ -215,6 +245,8 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
                 host: app.host().name().into(),
                 verdict: Verdict::Unimplemented,
                 problems: vec![why.to_owned()],
+                rules,
+                level,
                 duration_ms: 0,
                 first_try: None,
             };
@@ -225,12 +257,17 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
         Runnable::Case(case) => run_case(case, target, app, paths).await,
         Runnable::Corpus(rel) => run_corpus(rel, target, paths).await,
     };
+    let mut level = level;
     let (verdict, problems, normalised) = match outcome {
         Ok((Judgement::Checked(problems), normalised)) if problems.is_empty() => (Verdict::Pass, problems, normalised),
-        Ok((Judgement::Checked(problems), normalised)) => {
-            (if strict { Verdict::Fail } else { Verdict::NonStrict }, problems, normalised)
+        Ok((Judgement::Checked(problems), normalised)) => (CaseResult::broken(level), problems, normalised),
+        Ok((Judgement::Broke { rule, problems }, normalised)) => {
+            (rules, level) = (vec![rule.to_owned()], Level::Must);
+            (Verdict::Fail, problems, normalised)
         }
         Ok((Judgement::Unjudged(why), normalised)) => (Verdict::NoExpectation, vec![why], normalised),
+        // The case could not be staged or observed at all (the adapter would not start,
+        // the app was unreachable): no level makes that a pass.
         Err(problem) => (Verdict::Fail, vec![problem], Value::Null),
     };
     let result = CaseResult {
@@ -241,6 +278,8 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
         host: app.host().name().into(),
         verdict,
         problems,
+        rules,
+        level,
         duration_ms: started.elapsed().as_millis() as u64,
         first_try: None,
     };
@@ -254,6 +293,14 @@ enum Judgement {
     Checked(Vec<String>),
     /// There was nothing to check it against, and why: never a pass.
     Unjudged(String),
+    /// A `MUST` rule the runner checks itself (a corpus event crashed or hung the
+    /// adapter) is broken: a failure whatever else was checked.
+    Broke {
+        /// The rule.
+        rule: &'static str,
+        /// What broke it.
+        problems: Vec<String>,
+    },
 }
 
 /// An adapter and an app under the emulator, for one case.
@@ -434,9 +481,33 @@ async fn run_corpus(rel: &str, target: &Target, paths: &Paths) -> Result<(Judgem
     let echo = AppHandle::prepare(AppKind::Echo, None, &paths.root, EchoOptions::default()).await?;
     let (seen, _) = execute(target.argv(), echo, &[], Duration::from_secs(5), invocation(event, None)).await?;
     let normalised = normalise(&seen);
+    if let Some(problem) = survival_problem(&seen) {
+        let rule = if rel.starts_with("invalid/") { spec::CORPUS_INVALID } else { spec::CORPUS_SURVIVES };
+        return Ok((Judgement::Broke { rule, problems: vec![problem] }, normalised));
+    }
     let snapshot = paths.snapshots.join(format!("suite__{}.snap", snapshot_name(&format!("corpus/{rel}"))));
     // The observation is kept either way: the suite test records it as the snapshot.
     Ok((judge_against_snapshot(&snapshot, &normalised), normalised))
+}
+
+/// Why an observation shows the adapter crashed or hung on an event, if it does: the
+/// function timed out, init failed, or Lambda reported a process that exited. An answer
+/// of any status, or an invocation error the adapter reported, is surviving.
+fn survival_problem(seen: &Observation) -> Option<String> {
+    const EXITED: [&str; 3] = ["Extension.Crash", "Runtime.ExitError", "Sandbox.Timedout"];
+    match seen.outcome {
+        OutcomeKind::Timeout => Some("the adapter neither answered nor reported an error before the timeout".into()),
+        OutcomeKind::InitError => Some(format!(
+            "init failed ({}): the adapter did not start",
+            seen.error_type.as_deref().unwrap_or("no error type")
+        )),
+        OutcomeKind::Error if seen.error_type.as_deref().is_some_and(|t| EXITED.contains(&t)) => Some(format!(
+            "{}: a process exited during the invocation ({})",
+            seen.error_type.as_deref().unwrap_or_default(),
+            seen.error_message.as_deref().unwrap_or_default()
+        )),
+        _ => None,
+    }
 }
 
 /// A corpus observation against the reference snapshot at `path`. No snapshot, or one
@@ -744,8 +815,14 @@ pub async fn run_all(
     drop(containers);
     cross_check(&mut all);
     cross_check_hosts(&mut all);
+    let spec = load_spec(paths).map_err(|e| e.to_string())?;
     let mut report = Report::new(adapter);
     report.results = all.iter().map(|r| r.result.clone()).collect();
+    for id in report.results.iter().flat_map(|r| &r.rules) {
+        if let Some(rule) = spec.rule(id) {
+            report.rules.entry(id.clone()).or_insert_with(|| rule.clone());
+        }
+    }
     report.finish(started.elapsed());
     Ok((report, all))
 }
@@ -797,7 +874,7 @@ fn cross_check(all: &mut [Ran]) {
         let Some(expected) = reference.get(&(ran.result.id.clone(), ran.result.arch.clone())) else { continue };
         let differences = compare(expected, &comparable(*kind, &ran.normalised));
         if !differences.is_empty() {
-            ran.result.verdict = Verdict::Fail;
+            ran.result.verdict = CaseResult::broken(ran.result.level);
             ran.result.problems = differences.into_iter().map(|d| format!("differs from the echo app: {d}")).collect();
         }
     }
@@ -822,7 +899,7 @@ fn cross_check_hosts(all: &mut [Ran]) {
         let Some(expected) = process.get(&key) else { continue };
         let differences = compare(expected, &ran.normalised);
         if !differences.is_empty() {
-            ran.result.verdict = Verdict::Fail;
+            ran.result.verdict = CaseResult::broken(ran.result.level);
             ran.result.problems =
                 differences.into_iter().map(|d| format!("differs from the process host: {d}")).collect();
         }
@@ -843,6 +920,8 @@ mod tests {
                 host: host.name().into(),
                 verdict,
                 problems: Vec::new(),
+                rules: vec!["ERR-A".into()],
+                level: Level::Must,
                 duration_ms: 0,
                 first_try: None,
             },

@@ -26,6 +26,8 @@ fn checkout(snapshot: Option<&str>) -> tempfile::TempDir {
     let events = dir.path().join("fixtures/events/apigw-v2");
     std::fs::create_dir_all(&events).unwrap();
     std::fs::create_dir_all(dir.path().join("fixtures/cases")).unwrap();
+    std::fs::create_dir_all(dir.path().join("docs")).unwrap();
+    std::fs::copy(root().join("docs/spec.md"), dir.path().join("docs/spec.md")).unwrap();
     std::fs::copy(root().join("fixtures/events").join(EVENT), events.join("get-root.json")).unwrap();
     let snapshots = dir.path().join("conformance/tests/snapshots");
     std::fs::create_dir_all(&snapshots).unwrap();
@@ -59,6 +61,32 @@ fn a_corpus_event_passes_only_against_a_recorded_snapshot() {
     let (ok, text) = run(repo.path(), &adapter);
     assert!(ok, "the reference adapter matches its own snapshot:\n{text}");
     assert!(text.contains("1 passed, 0 failed, 0 non-strict, 0 unimplemented, 0 with no expectation"), "{text}");
+
+    // A difference from the recorded observation is non-strict (the corpus rule is a
+    // REFERENCE one), named in the report's broken rules; --strict fails the run on it.
+    let repo = checkout(Some(&recorded.replace("\"GET\"", "\"PUT\"")));
+    let (ok, text) = run(repo.path(), &adapter);
+    assert!(ok, "a non-strict result alone does not fail the run:\n{text}");
+    assert!(text.contains("0 passed, 0 failed, 1 non-strict"), "{text}");
+    assert!(text.contains("REFERENCE CORPUS-REFERENCE-OBSERVATION: 1 cases"), "{text}");
+    let markdown = std::fs::read_to_string(repo.path().join("out/report.md")).unwrap();
+    assert!(markdown.contains("| `CORPUS-REFERENCE-OBSERVATION` | REFERENCE | 1 |"), "{markdown}");
+    let output = Command::new(BIN)
+        .args(["run", "--strict", "--jobs", "1", "--root"])
+        .arg(repo.path())
+        .arg("--adapter")
+        .arg(&adapter)
+        .arg("--out")
+        .arg(repo.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "--strict fails the run on a non-strict result");
+
+    // Without the spec the cases cite, nothing runs, and the error names the file.
+    let repo = checkout(Some(&recorded));
+    std::fs::remove_file(repo.path().join("docs/spec.md")).unwrap();
+    let (ok, text) = run(repo.path(), &adapter);
+    assert!(!ok && text.contains("docs/spec.md"), "{text}");
 
     let unreadable = [
         (None, "does not exist"),

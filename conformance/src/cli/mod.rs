@@ -1,5 +1,6 @@
 //! Command-line interface (binary only; uses anyhow).
 
+mod compare;
 mod container;
 mod emulate;
 mod run;
@@ -70,11 +71,19 @@ enum Command {
     /// Judge an adapter binary: every case of fixtures/cases and every corpus event of
     /// fixtures/events, with a verdict per case (pass, fail, non-strict, unimplemented, no-expectation),
     /// a matrix on the terminal and reports in target/conformance/ (JSON, JUnit XML,
-    /// Markdown). Exits non-zero when any case fails.
+    /// Markdown). Each case cites rules of docs/spec.md: a case that checks a MUST rule
+    /// fails, one that checks only SHOULD or REFERENCE rules is non-strict. Exits non-zero
+    /// when any case fails (or, with --strict, is non-strict).
     ///
     /// Example:
     ///   lwa-conformance run --adapter ./lambda-adapter --filter 'request/*'
     Run(run::RunArgs),
+    /// Compare two reports of `run` (report.json): the rules of the spec one adapter
+    /// breaks and the other keeps, by level, with the cases that show it.
+    ///
+    /// Example:
+    ///   lwa-conformance compare target/conformance/report.json target/judge/lwa/report.json
+    Compare(compare::CompareArgs),
 }
 
 /// Settings shared by the subcommands that run a function (emulate, serve, container).
@@ -229,6 +238,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Emulate(args) => emulate::run(args).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Run(args) => run::run(args).await,
+        Command::Compare(args) => compare::run(args),
         Command::Container(args) => container::run(args).await,
     }
 }

@@ -53,6 +53,10 @@ pub(crate) struct RunArgs {
     /// Where reports are written.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Exit non-zero on non-strict results too (a broken SHOULD or REFERENCE rule), not
+    /// only on failures (a broken MUST rule).
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -183,10 +187,13 @@ pub(crate) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     .map_err(|e| anyhow::anyhow!(e))?;
     bar.finish_and_clear();
 
+    let strict = args.strict;
     let out = args.out.unwrap_or_else(|| root.join("target/conformance"));
     report.write(&out).with_context(|| format!("writing reports to {}", out.display()))?;
     print!("{}", report.to_text());
     println!("reports: {}/report.json, junit.xml, report.md", out.display());
-    // A fail, or a case with nothing to judge it against (no pass without a check).
-    Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    // A fail, or a case with nothing to judge it against (no pass without a check); with
+    // --strict, a non-strict result too.
+    let failed = report.failed() || (strict && report.count(Verdict::NonStrict) > 0);
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
