@@ -194,6 +194,10 @@ pub struct ExpectApp {
     /// The body as base64.
     #[serde(default)]
     pub body_base64: Option<String>,
+    /// The body is JSON equal to the event sent (whitespace, key order and escapes
+    /// aside): a pass-through event reached the app whole.
+    #[serde(default)]
+    pub body_is_event_json: bool,
     /// Headers that must be absent.
     #[serde(default)]
     pub headers_absent: Vec<String>,
@@ -342,6 +346,25 @@ fn substitute(expected: &Value, request_id: &str) -> Value {
 
 fn show(value: Option<&Value>) -> String {
     value.map_or_else(|| "nothing".to_owned(), |v| v.to_string())
+}
+
+/// Whether the app's body is JSON equal to `event`, as [`ExpectApp::body_is_event_json`]
+/// asks; the problem otherwise.
+pub fn check_body_is_event(event: &[u8], seen: &Observation) -> Option<String> {
+    let request = seen.app.first()?;
+    let expected: Value = match serde_json::from_slice(event) {
+        Ok(value) => value,
+        Err(e) => return Some(format!("app body: the event sent is not JSON ({e}), so no body can equal it")),
+    };
+    match serde_json::from_slice::<Value>(&request.body) {
+        Ok(actual) if actual == expected => None,
+        Ok(_) => Some(format!(
+            "app body: JSON that differs from the event ({} bytes against the event's {})",
+            request.body.len(),
+            event.len()
+        )),
+        Err(e) => Some(format!("app body: not JSON ({e}), expected the event")),
+    }
 }
 
 /// Checks an observation against the expectations; returns every mismatch.

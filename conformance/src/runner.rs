@@ -435,6 +435,7 @@ fn invocation(payload: Vec<u8>, case: Option<&Case>) -> Invocation {
 
 async fn run_case(case: &Case, target: &Target, app: AppRef<'_>, paths: &Paths) -> Result<(Judgement, Value), String> {
     let event = case.event_bytes(&paths.events)?;
+    let event_sent = event.clone();
     let timeout = Duration::from_millis(case.invoke.timeout_ms.unwrap_or(5_000));
     let env: Vec<(String, String)> = case.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let (seen, logs) = match app.container {
@@ -450,6 +451,9 @@ async fn run_case(case: &Case, target: &Target, app: AppRef<'_>, paths: &Paths) 
         }
     };
     let mut problems = check(&case.expect, &seen);
+    if case.expect.app.as_ref().is_some_and(|app| app.body_is_event_json) {
+        problems.extend(crate::case::check_body_is_event(&event_sent, &seen));
+    }
     if !problems.is_empty() {
         let tail: Vec<&str> = logs.lines().rev().take(8).collect();
         problems.push(format!(
