@@ -419,6 +419,9 @@ fn build(
         None => std::borrow::Cow::Borrowed(event.path.as_ref()),
     };
     let mut target = uri::sanitize_path(&path).into_owned();
+    // Fault injection for the suite's self-test: the query's pairs in reverse order.
+    #[cfg(feature = "fault-query-reversed")]
+    let event = HttpEvent { query: event.query.split('&').rev().collect::<Vec<_>>().join("&"), ..event };
     if !event.query.is_empty() {
         target.push('?');
         target.push_str(&uri::sanitize_query(&event.query));
