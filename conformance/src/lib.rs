@@ -99,6 +99,7 @@
 pub mod apps;
 pub mod case;
 pub mod container;
+pub mod derive;
 pub mod echo_app;
 pub mod emulator;
 mod error;

@@ -261,8 +261,8 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
     let (verdict, problems, normalised) = match outcome {
         Ok((Judgement::Checked(problems), normalised)) if problems.is_empty() => (Verdict::Pass, problems, normalised),
         Ok((Judgement::Checked(problems), normalised)) => (CaseResult::broken(level), problems, normalised),
-        Ok((Judgement::Broke { rule, problems }, normalised)) => {
-            (rules, level) = (vec![rule.to_owned()], Level::Must);
+        Ok((Judgement::Broke { rules: broken, problems }, normalised)) => {
+            (rules, level) = (broken.into_iter().map(str::to_owned).collect(), Level::Must);
             (Verdict::Fail, problems, normalised)
         }
         Ok((Judgement::Unjudged(why), normalised)) => (Verdict::NoExpectation, vec![why], normalised),
@@ -296,9 +296,9 @@ enum Judgement {
     /// A `MUST` rule the runner checks itself (a corpus event crashed or hung the
     /// adapter) is broken: a failure whatever else was checked.
     Broke {
-        /// The rule.
-        rule: &'static str,
-        /// What broke it.
+        /// The rules.
+        rules: Vec<&'static str>,
+        /// What broke them.
         problems: Vec<String>,
     },
 }
@@ -483,13 +483,27 @@ fn case_request(case: &Case, target: &Target, event: Vec<u8>) -> CaseRequest {
 async fn run_corpus(rel: &str, target: &Target, paths: &Paths) -> Result<(Judgement, Value), String> {
     let event = std::fs::read(paths.events.join(rel)).map_err(|e| format!("{rel}: {e}"))?;
     let echo = AppHandle::prepare(AppKind::Echo, None, &paths.root, EchoOptions::default()).await?;
-    let (seen, _) = execute(target.argv(), echo, &[], Duration::from_secs(5), invocation(event, None)).await?;
+    let (seen, _) = execute(target.argv(), echo, &[], Duration::from_secs(5), invocation(event.clone(), None)).await?;
     let normalised = normalise(&seen);
     if let Some(problem) = survival_problem(&seen) {
         let rule = if rel.starts_with("invalid/") { spec::CORPUS_INVALID } else { spec::CORPUS_SURVIVES };
-        return Ok((Judgement::Broke { rule, problems: vec![problem] }, normalised));
+        return Ok((Judgement::Broke { rules: vec![rule], problems: vec![problem] }, normalised));
     }
+    // The MUST rules derived from the event itself, whatever the reference recorded; the
+    // differences from the reference are listed with them.
+    let derived = crate::derive::check(rel, &event, seen.app.first());
     let snapshot = paths.snapshots.join(format!("suite__{}.snap", snapshot_name(&format!("corpus/{rel}"))));
+    let against_reference = judge_against_snapshot(&snapshot, &normalised);
+    if !derived.is_empty() {
+        let mut rules: Vec<&'static str> = derived.iter().map(|(rule, _)| *rule).collect();
+        rules.dedup();
+        let mut problems: Vec<String> =
+            derived.into_iter().map(|(rule, problem)| format!("{rule}: {problem}")).collect();
+        if let Judgement::Checked(differences) = against_reference {
+            problems.extend(differences);
+        }
+        return Ok((Judgement::Broke { rules, problems }, normalised));
+    }
     // The observation is kept either way: the suite test records it as the snapshot.
     Ok((judge_against_snapshot(&snapshot, &normalised), normalised))
 }

@@ -42,3 +42,23 @@ fn every_rule_has_a_case_and_the_coverage_table_is_current() {
          rerun with LWA_UPDATE_DOCS=1 and commit it"
     );
 }
+
+/// The rules the runner derives from corpus events itself are in the spec, at MUST: a
+/// broken one is reported as a failure whatever the case says.
+#[test]
+fn the_rules_the_runner_applies_are_must_rules() {
+    let spec = Spec::load(&Paths::in_repo(&common::repo_root()).spec).unwrap();
+    for id in [
+        spec::CORPUS_SURVIVES,
+        spec::CORPUS_INVALID,
+        "PT-EVENT-POSTED",
+        "REQ-METHOD",
+        "REQ-PATH-RAW",
+        "REQ-QUERY-V2-RAW",
+        "REQ-BODY-TEXT",
+        "REQ-BODY-BASE64-DECODED",
+    ] {
+        let rule = spec.rule(id).unwrap_or_else(|| panic!("{id} is not in the spec"));
+        assert_eq!(rule.level, spec::Level::Must, "{id}");
+    }
+}
