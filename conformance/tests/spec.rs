@@ -57,6 +57,7 @@ fn the_rules_the_runner_applies_are_must_rules() {
         "REQ-QUERY-V2-RAW",
         "REQ-BODY-TEXT",
         "REQ-BODY-BASE64-DECODED",
+        "REQ-HEADERS-MULTI-VALUE",
     ] {
         let rule = spec.rule(id).unwrap_or_else(|| panic!("{id} is not in the spec"));
         assert_eq!(rule.level, spec::Level::Must, "{id}");
