@@ -83,6 +83,10 @@ pub struct AppSpec {
     /// `ok` or `status:NNN` for `GET /`.
     #[serde(default)]
     pub readiness: Option<String>,
+    /// The case uses what only the built-in echo app does (`/stream?...&fail_after=K`,
+    /// which cuts the connection mid-stream): it is `unimplemented` on the real apps.
+    #[serde(default)]
+    pub echo_only: bool,
 }
 
 impl AppSpec {
