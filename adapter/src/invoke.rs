@@ -18,8 +18,8 @@ use crate::forward::AppClient;
 use crate::lambda_api::Invocation;
 use crate::lambda_api::StreamedBody;
 use crate::readiness::Readiness;
+use crate::response::stream::{can_stream, prelude, ResponseStream};
 use crate::response::{coding, encode, reject, rejection, EncodeOptions};
-use crate::stream::{can_stream, prelude, ResponseStream};
 
 /// Bodies longer than this are encoded (compressed) on a blocking thread.
 const OFFLOAD_ENCODING_FROM: usize = 64 * 1024;

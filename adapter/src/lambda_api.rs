@@ -18,7 +18,7 @@ use crate::config::ApiEndpoint;
 use crate::context::InvokeContext;
 use crate::forward::chain;
 use crate::http_client::{self, HttpClient};
-use crate::stream::{self, ResponseStream};
+use crate::response::stream::{self, ResponseStream};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 

@@ -30,7 +30,6 @@ pub mod readiness;
 pub mod response;
 pub mod run;
 mod status;
-pub mod stream;
 
 pub use config::{Config, ConfigError};
 pub use error::InvocationError;

@@ -18,7 +18,9 @@ use base64::Engine;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use http_body::{Body, Frame};
-use lambda_web_adapter::stream::{error_trailers, prelude, ResponseStream, ERROR_BODY_TRAILER, ERROR_TYPE_TRAILER};
+use lambda_web_adapter::response::stream::{
+    error_trailers, prelude, ResponseStream, ERROR_BODY_TRAILER, ERROR_TYPE_TRAILER,
+};
 use serde_json::Value;
 
 use crate::response::{header_map, Text};

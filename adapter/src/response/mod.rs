@@ -1,8 +1,10 @@
-//! App responses out, Lambda responses in each source's format: pure, no I/O.
+//! App responses out, Lambda responses in each source's format: buffered (pure, no I/O)
+//! or streamed ([`stream`]: the prelude and the body as it arrives).
 
 mod binary;
 pub mod compress;
 mod encode;
+pub mod stream;
 
 pub use binary::is_text;
 pub use encode::{coding, encode, reject, rejection, EncodeOptions};
