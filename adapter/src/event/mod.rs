@@ -278,8 +278,15 @@ fn slow_path(event: &[u8], ctx: &InvokeContext, config: &Config) -> Result<Trans
         }
         (Source::Alb, Some(map)) => alb::read(Obj::root(source, map), &mut warnings)?,
     };
-    http_event.request_context = raw_request_context(event).map(|raw| minify(raw.get()));
-    if http_event.request_context.is_none() && value.get("requestContext").is_some() {
+    let raw_context = raw_request_context(event);
+    // Only an object is a request context; the sources that classify by it require one,
+    // VPC Lattice does not (v1 has none): anything else is left out, with a warning.
+    let is_object = |raw: &&serde_json::value::RawValue| raw.get().trim_start().starts_with('{');
+    if let Some(raw) = raw_context.filter(|raw| !is_object(raw) && raw.get() != "null") {
+        warnings.push(format!("requestContext is not an object ({:.40}); no x-amzn-request-context sent", raw.get()));
+    }
+    http_event.request_context = raw_context.filter(is_object).map(|raw| minify(raw.get()));
+    if raw_context.is_none() && value.get("requestContext").is_some_and(|v| !v.is_null()) {
         // Its raw reader refuses only a repeated requestContext: which one is the real
         // one cannot be told, and the app never gets a request without it (fail closed).
         return Err(EventError::Field {
@@ -830,6 +837,11 @@ mod tests {
         r#"{"version":"2.0","path":"/p","method":"PUT","headers":{"x":["1","2"]},"queryStringParameters":{"k":["1","2"]},"requestContext":{"targetGroupArn":"arn"},"isBase64Encoded":false}"#,
         Source::VpcLatticeV2, "PUT /p?k=1&k=2"
     )]
+    #[case::lattice_v1_request_context_not_an_object(
+        r#"{"raw_path":"/p","method":"GET","requestContext":""}"#,
+        Source::VpcLatticeV1,
+        "GET /p"
+    )]
     #[case::lattice_v2_plain_string_values(
         r#"{"version":"2.0","path":"/p","method":"GET","headers":{"x":"1"},"queryStringParameters":{"k":"1","j":["2"]},"requestContext":{"targetGroupArn":"arn"}}"#,
         Source::VpcLatticeV2, "GET /p?k=1&j=2"
@@ -882,5 +894,24 @@ mod tests {
         assert_eq!(request_line(alb), (Source::Alb, "GET /p?e=&f=1".to_owned()));
         let multi = r#"{"httpMethod":"GET","path":"/p","multiValueQueryStringParameters":{"e":["",""]},"requestContext":{"elb":{}}}"#;
         assert_eq!(request_line(multi), (Source::Alb, "GET /p?e=&e=".to_owned()));
+    }
+
+    /// Found by fuzzing (issue 18): a VPC Lattice event whose requestContext is a string
+    /// sent that string as x-amzn-request-context. Only an object is a request context.
+    #[test]
+    fn a_request_context_that_is_not_an_object_is_not_sent() {
+        for context in [r#""""#, "[1]", "7", "null"] {
+            let event = format!(r#"{{"raw_path":"/p","method":"GET","requestContext":{context}}}"#);
+            match translate(event.as_bytes(), &InvokeContext::default(), &config()).unwrap() {
+                Translation::Forward { request, warnings, .. } => {
+                    assert!(!request.headers().contains_key("x-amzn-request-context"), "{context}");
+                    assert_eq!(
+                        warnings.iter().any(|w| w.contains("requestContext is not an object")),
+                        context != "null"
+                    );
+                }
+                other => panic!("not forwarded: {other:?}"),
+            }
+        }
     }
 }
