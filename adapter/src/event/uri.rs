@@ -22,6 +22,16 @@ const QUERY_UNSAFE: &AsciiSet = &CONTROLS
 /// Bytes that cannot appear in a request-target path: those of a query, and `?`.
 const PATH_UNSAFE: &AsciiSet = &QUERY_UNSAFE.add(b'?');
 
+/// Bytes that cannot appear in one path segment: those of a path, `/`, `%` (the value is
+/// not encoded yet) and the brackets RFC 3986 reserves for IP literals.
+const SEGMENT_UNSAFE: &AsciiSet = &PATH_UNSAFE.add(b'/').add(b'%').add(b'[').add(b']');
+
+/// A value made one path segment: what a segment cannot hold is percent-encoded, the
+/// rest (`$`, `:`, `@`, sub-delims) kept.
+pub(crate) fn encode_segment(value: &str) -> Cow<'_, str> {
+    utf8_percent_encode(value, SEGMENT_UNSAFE).into()
+}
+
 /// Everything but RFC 3986 unreserved characters, for re-encoding decoded query values.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 

@@ -13,36 +13,15 @@
 
 use std::borrow::Cow;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
-
 use super::fields::Obj;
 use super::{apigw_v1, uri, EventError, HttpEvent};
 
 /// The path every WebSocket event is sent to, followed by `/{routeKey}`.
 pub(crate) const PATH_PREFIX: &str = "/websocket/";
 
-/// What a path segment cannot hold as is (RFC 3986 `pchar` is kept, `$` included).
-const SEGMENT_UNSAFE: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
-
 /// The request path for a route key: `/websocket/$connect`, `/websocket/sendmessage`.
 pub(crate) fn path_for(route_key: &str) -> String {
-    format!("{PATH_PREFIX}{}", utf8_percent_encode(route_key, SEGMENT_UNSAFE))
+    format!("{PATH_PREFIX}{}", uri::encode_segment(route_key))
 }
 
 pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<HttpEvent<'a>, EventError> {
