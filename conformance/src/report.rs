@@ -99,6 +99,21 @@ impl CaseResult {
     }
 }
 
+/// A rule a run broke, with how it showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenRule {
+    /// The rule's id.
+    pub id: String,
+    /// Its level.
+    pub level: Level,
+    /// How many distinct cases broke it.
+    pub cases: usize,
+    /// How many results (a case on each app, architecture and host) broke it.
+    pub results: usize,
+    /// One of them, `id [target]`.
+    pub example: String,
+}
+
 /// A whole run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
@@ -139,7 +154,7 @@ impl Report {
     /// The rules broken in this run, strongest level first: each with the results that
     /// broke it (a failed case breaks the rules it cites at its verdict's level: its
     /// `MUST` rules when it failed, all of them when it is non-strict).
-    pub fn broken_rules(&self) -> Vec<(String, Level, Vec<&CaseResult>)> {
+    pub fn broken_rules(&self) -> Vec<BrokenRule> {
         let mut by_rule: BTreeMap<(Level, String), Vec<&CaseResult>> = BTreeMap::new();
         for r in self.results.iter().filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::NonStrict)) {
             for id in &r.rules {
@@ -149,30 +164,31 @@ impl Report {
                 }
             }
         }
-        by_rule.into_iter().map(|((level, id), results)| (id, level, results)).collect()
+        by_rule
+            .into_iter()
+            .map(|((level, id), results)| BrokenRule {
+                cases: results.iter().map(|r| r.id.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
+                results: results.len(),
+                example: results.first().map(|r| format!("{} [{}]", r.id, r.target())).unwrap_or_default(),
+                id,
+                level,
+            })
+            .collect()
     }
 
     /// One line per broken rule: id, level, how many results, one example, the statement.
     fn broken_rules_lines(&self, markdown: bool) -> Vec<String> {
         self.broken_rules()
             .into_iter()
-            .map(|(id, level, results)| {
-                let cases: std::collections::BTreeSet<&str> = results.iter().map(|r| r.id.as_str()).collect();
-                let example = results.first().map(|r| format!("{} [{}]", r.id, r.target())).unwrap_or_default();
+            .map(|BrokenRule { id, level, cases, results, example }| {
                 let statement = self.rules.get(&id).map(|r| r.statement.as_str()).unwrap_or("(not in the spec)");
                 if markdown {
                     format!(
-                        "| `{id}` | {level} | {} | {} | `{example}` | {} |",
-                        cases.len(),
-                        results.len(),
+                        "| `{id}` | {level} | {cases} | {results} | `{example}` | {} |",
                         statement.replace('|', "\\|")
                     )
                 } else {
-                    format!(
-                        "{level:<9} {id}: {} cases ({} results), e.g. {example}\n          {statement}",
-                        cases.len(),
-                        results.len()
-                    )
+                    format!("{level:<9} {id}: {cases} cases ({results} results), e.g. {example}\n          {statement}")
                 }
             })
             .collect()
@@ -445,7 +461,7 @@ mod tests {
         passed.rules = vec!["MUST-A".into()];
         report.results = vec![failed, non_strict, passed];
         let broken: Vec<(String, Level, usize)> =
-            report.broken_rules().into_iter().map(|(id, level, results)| (id, level, results.len())).collect();
+            report.broken_rules().into_iter().map(|b| (b.id, b.level, b.results)).collect();
         assert_eq!(broken, [("MUST-A".to_owned(), Level::Must, 1), ("REF-B".to_owned(), Level::Reference, 1)]);
         let markdown = report.to_markdown();
         let table = markdown.find("## Rules broken").expect("the broken rules come first");

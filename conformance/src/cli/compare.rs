@@ -26,15 +26,7 @@ fn load(path: &PathBuf) -> anyhow::Result<Report> {
 
 /// Broken rules of a report: id -> (level, distinct cases, one example).
 fn broken(report: &Report) -> BTreeMap<String, (Level, usize, String)> {
-    report
-        .broken_rules()
-        .into_iter()
-        .map(|(id, level, results)| {
-            let cases: std::collections::BTreeSet<&str> = results.iter().map(|r| r.id.as_str()).collect();
-            let example = results.first().map(|r| format!("{} [{}]", r.id, r.target())).unwrap_or_default();
-            (id, (level, cases.len(), example))
-        })
-        .collect()
+    report.broken_rules().into_iter().map(|b| (b.id, (b.level, b.cases, b.example))).collect()
 }
 
 /// The comparison as text: rules only the first breaks, only the second, and both.
