@@ -77,12 +77,20 @@ pub struct WireObservation {
     pub error_type: Option<String>,
     /// The error message.
     pub error_message: Option<String>,
-    /// The buffered response or error body.
+    /// The buffered response or error body. A JSON `null` payload (a pass-through answer
+    /// that was not JSON) is `Some(Null)`, not `None`: the field is left out when there
+    /// was no payload, so the two stay apart on the wire.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
     pub lambda: Option<Value>,
     /// The streamed response.
     pub stream: Option<WireStream>,
     /// What the app received.
     pub app: Vec<WireReceived>,
+}
+
+/// A field that is there, whatever its value (`null` included), as `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 /// A [`StreamSeen`] as JSON.
@@ -236,6 +244,19 @@ mod tests {
         assert_eq!((&a.body, &a.chunk_times, &a.prelude), (&b.body, &b.chunk_times, &b.prelude));
         assert_eq!(back.app, seen.app);
         assert_eq!((back.outcome, back.error_type), (seen.outcome, seen.error_type));
+    }
+
+    /// Regression: a pass-through answer of JSON `null` came back from the container host
+    /// as no payload at all, so a case expecting `null` failed there only.
+    #[test]
+    fn a_null_payload_is_not_lost_on_the_wire() {
+        for lambda in [Some(Value::Null), None, Some(serde_json::json!({"statusCode": 200}))] {
+            let mut wire = WireObservation::from(&observation());
+            wire.lambda = lambda.clone();
+            let json = serde_json::to_string(&wire).expect("serialise");
+            let back: WireObservation = serde_json::from_str(&json).expect("parse");
+            assert_eq!(back.lambda, lambda, "{json}");
+        }
     }
 
     #[test]
