@@ -65,9 +65,110 @@ fn wire_ready(raw: &str, in_path: bool) -> bool {
     })
 }
 
+/// Every cookie of an HTTP API or Function URL event's `cookies` array reaches the app in
+/// its one `cookie` header (`REQ-COOKIES-ONE-HEADER`); how they are separated is a
+/// SHOULD of its own, so the line is split at `;` before comparing.
+fn check_cookies(value: &Value, app: &Received) -> Option<Broken> {
+    let plain = |c: &&str| !c.is_empty() && c.bytes().all(|b| (0x20..0x7f).contains(&b));
+    let cookies: Vec<&str> = value.get("cookies")?.as_array()?.iter().filter_map(Value::as_str).filter(plain).collect();
+    if cookies.is_empty() {
+        return None;
+    }
+    let lines: Vec<&String> =
+        app.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("cookie")).map(|(_, v)| v).collect();
+    let crumbs: Vec<&str> = lines.iter().flat_map(|l| l.split(';')).map(str::trim).collect();
+    let missing: Vec<&&str> = cookies.iter().filter(|c| !crumbs.contains(&c.trim())).collect();
+    if lines.len() > 1 || !missing.is_empty() {
+        return Some((
+            "REQ-COOKIES-ONE-HEADER",
+            format!("{} cookie lines; cookies of the event missing from them: {missing:?}", lines.len()),
+        ));
+    }
+    None
+}
+
+/// What the echo app answers to a request, where the contract (`sample-apps/CONTRACT.md`)
+/// fixes it whatever the request: the echo route (`200`, JSON) and anything that is no
+/// route (`404`, `text/plain`, `not found`). `None` for the other routes and for `HEAD`.
+fn known_answer(app: &Received) -> Option<(u16, &'static str, Option<&'static str>)> {
+    const ROUTES: [&str; 13] = [
+        "/",
+        "/binary",
+        "/cookies",
+        "/headers/multi",
+        "/big",
+        "/stream",
+        "/redirect",
+        "/empty",
+        "/gzip",
+        "/events",
+        "/slow",
+        "/context",
+        "/status",
+    ];
+    let path = app.path.as_str();
+    if app.method == "HEAD" {
+        return None;
+    }
+    if path == "/echo" || path.starts_with("/echo/") {
+        return Some((200, "application/json", None));
+    }
+    if ROUTES.contains(&path) || path.starts_with("/status/") {
+        return None;
+    }
+    Some((404, "text/plain", Some("not found")))
+}
+
+/// What Lambda received for an HTTP event whose app answer the contract fixes: the
+/// status (`RESP-STATUS-BODY`), the body as text since both answers are UTF-8 text
+/// (`RESP-BODY-TEXT`), and the content type in the source's header fields.
+fn check_answer(shape: Shape, app: &Received, lambda: &Value) -> Vec<Broken> {
+    let Some((status, content_type, body)) = known_answer(app) else { return Vec::new() };
+    let mut broken = Vec::new();
+    if lambda.get("statusCode").and_then(Value::as_u64) != Some(u64::from(status)) {
+        broken.push((
+            "RESP-STATUS-BODY",
+            format!("the app answered {status}, Lambda received statusCode {}", show(lambda.get("statusCode"))),
+        ));
+    }
+    let text = lambda.get("body").and_then(Value::as_str);
+    if lambda.get("isBase64Encoded").and_then(Value::as_bool).unwrap_or(false) {
+        broken.push(("RESP-BODY-TEXT", format!("the app's {content_type} answer was sent base64-encoded")));
+    } else if let Some(expected) = body {
+        if text != Some(expected) {
+            broken.push((
+                "RESP-BODY-TEXT",
+                format!("the app answered {expected:?}, Lambda received {}", show(lambda.get("body"))),
+            ));
+        }
+    } else if text.and_then(|t| serde_json::from_str::<Value>(t).ok()).and_then(|v| v.get("method").cloned()).is_none()
+    {
+        broken.push(("RESP-BODY-TEXT", "the app's JSON echo is not the body Lambda received".to_owned()));
+    }
+    let single = lambda.pointer("/headers/content-type").and_then(Value::as_str);
+    let multi = lambda.pointer("/multiValueHeaders/content-type/0").and_then(Value::as_str);
+    let sent = match shape {
+        Shape::V2 => single,
+        _ => single.or(multi),
+    };
+    if sent != Some(content_type) {
+        broken.push((
+            "RESP-STATUS-BODY",
+            format!("the app answered content-type {content_type}, Lambda received {sent:?}"),
+        ));
+    }
+    broken
+}
+
+fn show(value: Option<&Value>) -> String {
+    value.map_or_else(|| "nothing".to_owned(), Value::to_string)
+}
+
 /// The rules the app's request for the corpus event `rel` (a path under fixtures/events)
-/// breaks. `app` is the first request the app received for the invocation, if any.
-pub fn check(rel: &str, event: &[u8], app: Option<&Received>) -> Vec<Broken> {
+/// breaks, and, where the app's answer is fixed by its contract, the Lambda response
+/// `lambda` (the buffered payload, if any). `app` is the first request the app received
+/// for the invocation, if any.
+pub fn check(rel: &str, event: &[u8], app: Option<&Received>, lambda: Option<&Value>) -> Vec<Broken> {
     let Some(shape) = shape(rel) else { return Vec::new() };
     let Ok(value) = serde_json::from_slice::<Value>(event) else { return Vec::new() };
     let Some(app) = app else {
@@ -119,6 +220,12 @@ pub fn check(rel: &str, event: &[u8], app: Option<&Received>) -> Vec<Broken> {
         }
     }
     broken.extend(check_headers(shape, &value, app));
+    if shape == Shape::V2 {
+        broken.extend(check_cookies(&value, app));
+    }
+    if let Some(lambda) = lambda {
+        broken.extend(check_answer(shape, app, lambda));
+    }
     let base64 = value.pointer("/isBase64Encoded") == Some(&Value::Bool(true));
     let expected = match value.get("body") {
         None | Some(Value::Null) => Some(Vec::new()),
@@ -256,10 +363,10 @@ mod tests {
     #[test]
     fn v2_method_path_query_and_body_come_from_the_event() {
         let event = br#"{"version":"2.0","rawPath":"/a%2Fb","rawQueryString":"x=1&x=2","body":"aGk=","isBase64Encoded":true,"requestContext":{"http":{"method":"PUT"}}}"#;
-        assert!(check("apigw-v2/e.json", event, Some(&received("PUT", "/a%2Fb", "x=1&x=2", b"hi"))).is_empty());
+        assert!(check("apigw-v2/e.json", event, Some(&received("PUT", "/a%2Fb", "x=1&x=2", b"hi")), None).is_empty());
         let wrong = received("GET", "/a/b", "x=2&x=1", b"aGk=");
         assert_eq!(
-            rules(&check("function-url/e.json", event, Some(&wrong))),
+            rules(&check("function-url/e.json", event, Some(&wrong), None)),
             ["REQ-METHOD", "REQ-PATH-RAW", "REQ-QUERY-V2-RAW", "REQ-BODY-BASE64-DECODED"]
         );
     }
@@ -267,32 +374,37 @@ mod tests {
     #[test]
     fn what_a_request_line_cannot_hold_is_left_to_the_reference() {
         let event = br#"{"version":"2.0","rawPath":"/caf\u00e9 menu","rawQueryString":"q=a b","requestContext":{"http":{"method":"GET"}}}"#;
-        assert!(check("apigw-v2/e.json", event, Some(&received("GET", "/anything", "else", b""))).is_empty());
+        assert!(check("apigw-v2/e.json", event, Some(&received("GET", "/anything", "else", b"")), None).is_empty());
     }
 
     #[test]
     fn pass_through_events_arrive_whole_as_json() {
         let event = b"{\n  \"Records\": [1, 2]\n}\n";
-        assert!(check("non-http/sqs/e.json", event, Some(&received("POST", "/events", "", br#"{"Records":[1,2]}"#)))
-            .is_empty());
-        let lost = check("non-http/sqs/e.json", event, Some(&received("GET", "/events", "", b"{}")));
+        assert!(check(
+            "non-http/sqs/e.json",
+            event,
+            Some(&received("POST", "/events", "", br#"{"Records":[1,2]}"#)),
+            None
+        )
+        .is_empty());
+        let lost = check("non-http/sqs/e.json", event, Some(&received("GET", "/events", "", b"{}")), None);
         assert_eq!(rules(&lost), ["PT-EVENT-POSTED", "PT-EVENT-POSTED"]);
     }
 
     #[test]
     fn sources_whose_mapping_is_a_choice_are_left_to_the_reference() {
         let lattice = br#"{"raw_path":"/p","method":"DELETE","body":"AAE=","is_base64_encoded":true}"#;
-        assert!(check("vpc-lattice-v1/e.json", lattice, Some(&received("POST", "/events", "", b"{}"))).is_empty());
+        assert!(check("vpc-lattice-v1/e.json", lattice, Some(&received("POST", "/events", "", b"{}")), None).is_empty());
         let websocket =
             br#"{"body":"hi","requestContext":{"routeKey":"$default","eventType":"MESSAGE","connectionId":"c"}}"#;
-        assert!(check("websocket/e.json", websocket, Some(&received("POST", "/events", "", b"{}"))).is_empty());
+        assert!(check("websocket/e.json", websocket, Some(&received("POST", "/events", "", b"{}")), None).is_empty());
         let near_miss = br#"{"requestContext":{"http":{"method":"GET"}},"rawPath":"/"}"#;
-        assert!(check("non-http/near-miss/e.json", near_miss, Some(&received("GET", "/", "", b""))).is_empty());
+        assert!(check("non-http/near-miss/e.json", near_miss, Some(&received("GET", "/", "", b"")), None).is_empty());
         let rest = br#"{"httpMethod":"POST","path":"/orders","body":null,"requestContext":{}}"#;
-        assert!(check("alb/e.json", rest, Some(&received("POST", "/orders", "", b""))).is_empty());
-        assert!(check("invalid/e.json", rest, Some(&received("GET", "/", "", b"x"))).is_empty());
-        assert!(check("apigw-v1/e.json", rest, None).is_empty(), "a refusal is judged elsewhere");
-        let as_pass_through = check("apigw-v1/e.json", rest, Some(&received("POST", "/events", "", b"{}")));
+        assert!(check("alb/e.json", rest, Some(&received("POST", "/orders", "", b"")), None).is_empty());
+        assert!(check("invalid/e.json", rest, Some(&received("GET", "/", "", b"x")), None).is_empty());
+        assert!(check("apigw-v1/e.json", rest, None, None).is_empty(), "a refusal is judged elsewhere");
+        let as_pass_through = check("apigw-v1/e.json", rest, Some(&received("POST", "/events", "", b"{}")), None);
         assert_eq!(rules(&as_pass_through), ["REQ-PATH-RAW", "REQ-BODY-TEXT"]);
     }
 
@@ -310,13 +422,52 @@ mod tests {
             ("accept".into(), "*/*".into()),
         ];
         assert!(
-            check("apigw-v1/e.json", event, Some(&app)).is_empty(),
+            check("apigw-v1/e.json", event, Some(&app), None).is_empty(),
             "{:?}",
-            check("apigw-v1/e.json", event, Some(&app))
+            check("apigw-v1/e.json", event, Some(&app), None)
         );
         app.headers = vec![("x-tag".into(), "three".into())];
-        let broken = check("apigw-v1/e.json", event, Some(&app));
+        let broken = check("apigw-v1/e.json", event, Some(&app), None);
         assert_eq!(rules(&broken), ["REQ-HEADERS-MULTI-VALUE"]);
         assert!(broken[0].1.contains("x-tag") && broken[0].1.contains("accept"), "{broken:?}");
+    }
+
+    #[test]
+    fn lambda_gets_the_contracts_fixed_answers_in_the_sources_fields() {
+        let v2 = br#"{"version":"2.0","rawPath":"/nowhere","requestContext":{"http":{"method":"GET"}}}"#;
+        let app = received("GET", "/nowhere", "", b"");
+        let good = serde_json::json!({"statusCode": 404, "headers": {"content-type": "text/plain"}, "body": "not found", "isBase64Encoded": false});
+        assert!(check("apigw-v2/e.json", v2, Some(&app), Some(&good)).is_empty());
+        let bad =
+            serde_json::json!({"statusCode": 200, "headers": {}, "body": "bm90IGZvdW5k", "isBase64Encoded": true});
+        assert_eq!(
+            rules(&check("apigw-v2/e.json", v2, Some(&app), Some(&bad))),
+            ["RESP-STATUS-BODY", "RESP-BODY-TEXT", "RESP-STATUS-BODY"]
+        );
+        // REST: the content type may be in multiValueHeaders only; the echo route answers JSON.
+        let v1 = br#"{"httpMethod":"POST","path":"/echo/x","requestContext":{}}"#;
+        let echo = received("POST", "/echo/x", "", b"");
+        let answer = serde_json::json!({"statusCode": 200, "multiValueHeaders": {"content-type": ["application/json"]},
+            "body": "{\"method\":\"POST\"}", "isBase64Encoded": false});
+        assert!(check("apigw-v1/e.json", v1, Some(&echo), Some(&answer)).is_empty());
+        // Routes whose answer depends on the request, and HEAD, are not derived.
+        let head = received("HEAD", "/nowhere", "", b"");
+        let v2_head = br#"{"version":"2.0","rawPath":"/nowhere","requestContext":{"http":{"method":"HEAD"}}}"#;
+        assert!(check("apigw-v2/e.json", v2_head, Some(&head), Some(&bad)).is_empty());
+    }
+
+    #[test]
+    fn the_events_cookies_arrive_in_one_line_whatever_the_separator() {
+        let event =
+            br#"{"version":"2.0","rawPath":"/p","cookies":["a=1","b=2"],"requestContext":{"http":{"method":"GET"}}}"#;
+        let mut app = received("GET", "/p", "", b"");
+        for line in ["a=1; b=2", "a=1;b=2"] {
+            app.headers = vec![("cookie".into(), line.into())];
+            assert!(check("apigw-v2/e.json", event, Some(&app), None).is_empty(), "{line}");
+        }
+        app.headers = vec![("cookie".into(), "a=1".into())];
+        assert_eq!(rules(&check("function-url/e.json", event, Some(&app), None)), ["REQ-COOKIES-ONE-HEADER"]);
+        app.headers = vec![("cookie".into(), "a=1".into()), ("cookie".into(), "b=2".into())];
+        assert_eq!(rules(&check("apigw-v2/e.json", event, Some(&app), None)), ["REQ-COOKIES-ONE-HEADER"]);
     }
 }

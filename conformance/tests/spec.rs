@@ -58,6 +58,9 @@ fn the_rules_the_runner_applies_are_must_rules() {
         "REQ-BODY-TEXT",
         "REQ-BODY-BASE64-DECODED",
         "REQ-HEADERS-MULTI-VALUE",
+        "RESP-STATUS-BODY",
+        "RESP-BODY-TEXT",
+        "REQ-COOKIES-ONE-HEADER",
     ] {
         let rule = spec.rule(id).unwrap_or_else(|| panic!("{id} is not in the spec"));
         assert_eq!(rule.level, spec::Level::Must, "{id}");

@@ -207,7 +207,8 @@ pub(super) async fn run_corpus(rel: &str, target: &Target, paths: &Paths) -> Res
     }
     // The MUST rules derived from the event itself, whatever the reference recorded; the
     // differences from the reference are listed with them.
-    let derived = crate::derive::check(rel, &event, seen.app.first());
+    let buffered = (seen.outcome == OutcomeKind::Response).then_some(seen.lambda.as_ref()).flatten();
+    let derived = crate::derive::check(rel, &event, seen.app.first(), buffered);
     let snapshot = paths.snapshots.join(format!("suite__{}.snap", snapshot_name(&format!("corpus/{rel}"))));
     let against_reference = judge_against_snapshot(&snapshot, &normalised);
     if !derived.is_empty() {
