@@ -18,6 +18,11 @@ conformance *ARGS: setup build build-release zip-package images
 conformance-quick *ARGS: build
     cargo run --quiet -p lwa-conformance -- run {{ARGS}}
 
+# Mutation testing with cargo-mutants: which mutants of FILES (default: config.rs, event/,
+# response/) the adapter's tests miss, with the kill rate. Slow: not part of CI.
+mutants *FILES:
+    scripts/mutants.sh {{FILES}}
+
 # Judge another adapter rule by rule against the reference: `just judge lwa` (LWA 1.0, built
 # once from crates.io) or `just judge NAME=PATH`. Reports and the comparison in target/judge/.
 judge ADAPTER *ARGS:
