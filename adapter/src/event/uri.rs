@@ -177,6 +177,9 @@ mod tests {
     #[case("q=%E2%9C%93&x=/?", "q=%E2%9C%93&x=/?")]
     #[case("q=✓", "q=%E2%9C%93")]
     #[case("q=100%", "q=100%25")]
+    // Nothing but stray percent signs (a mutant that only looked at other bytes missed them).
+    #[case("%", "%25")]
+    #[case("%%", "%25%25")]
     fn queries_keep_their_encoding(#[case] raw: &str, #[case] expected: &str) {
         assert_eq!(sanitize_query(raw), expected);
     }

@@ -346,6 +346,28 @@ mod tests {
         assert_eq!(v["body"], std::str::from_utf8(body).unwrap());
     }
 
+    /// The coding a body is read for: none when compression is off or the event passes
+    /// through, whatever the client accepts.
+    #[test]
+    fn coding_is_none_unless_compression_is_on_for_an_http_source() {
+        assert_eq!(coding(&shape(Source::ApiGatewayV2, Some("gzip")), true), Some(compress::Coding::Gzip));
+        assert_eq!(coding(&shape(Source::ApiGatewayV2, Some("gzip")), false), None);
+        assert_eq!(coding(&shape(Source::PassThrough, Some("gzip")), true), None);
+        assert_eq!(coding(&shape(Source::ApiGatewayV2, None), true), None);
+    }
+
+    /// One set-cookie fits one value per name: no warning then.
+    #[test]
+    fn a_single_set_cookie_is_kept_without_a_warning() {
+        for source in [Source::VpcLatticeV2, Source::Alb] {
+            let mut warnings = Vec::new();
+            let answer = answer(&[("set-cookie", "a=1")], b"ok");
+            let v = json(encode(&shape(source, None), answer, &EncodeOptions::default(), &mut warnings).unwrap());
+            assert_eq!(v["headers"]["set-cookie"], "a=1");
+            assert!(warnings.is_empty(), "{warnings:?}");
+        }
+    }
+
     /// VPC Lattice answers: one value per header, the status described as ALB does.
     #[test]
     fn lattice_answers_have_one_value_per_header() {
