@@ -107,25 +107,7 @@ impl<'a> Obj<'a> {
         key: &'a str,
         bad: &mut dyn FnMut(String),
     ) -> Result<Option<Vec<(&'a str, &'a str)>>, EventError> {
-        let Some(obj) = self.obj_opt(key)? else { return Ok(None) };
-        let mut pairs = Vec::with_capacity(obj.map.len());
-        for (name, value) in obj.map {
-            match value {
-                Value::String(s) => pairs.push((name.as_str(), s.as_str())),
-                Value::Array(items) => {
-                    for item in items {
-                        match item {
-                            Value::String(s) => pairs.push((name.as_str(), s.as_str())),
-                            Value::Null => {}
-                            other => bad(format!("{key}.{name} holds {}, not a string; dropped", kind(other))),
-                        }
-                    }
-                }
-                Value::Null => {}
-                other => bad(format!("{key}.{name} is {}, not a string or a list of strings; dropped", kind(other))),
-            }
-        }
-        Ok(Some(pairs))
+        self.lists(key, true, bad)
     }
 
     /// `{"name": ["v1", "v2"]}` pairs in event order, one pair per value.
@@ -134,10 +116,23 @@ impl<'a> Obj<'a> {
         key: &'a str,
         bad: &mut dyn FnMut(String),
     ) -> Result<Option<Vec<(&'a str, &'a str)>>, EventError> {
+        self.lists(key, false, bad)
+    }
+
+    /// The pairs of an object of string lists (and of plain strings, when `single_ok`);
+    /// values of any other type are reported through `bad` and skipped.
+    fn lists(
+        &self,
+        key: &'a str,
+        single_ok: bool,
+        bad: &mut dyn FnMut(String),
+    ) -> Result<Option<Vec<(&'a str, &'a str)>>, EventError> {
         let Some(obj) = self.obj_opt(key)? else { return Ok(None) };
+        let expected = if single_ok { "a string or a list of strings" } else { "a list of strings" };
         let mut pairs = Vec::with_capacity(obj.map.len());
-        for (name, values) in obj.map {
-            match values {
+        for (name, value) in obj.map {
+            match value {
+                Value::String(s) if single_ok => pairs.push((name.as_str(), s.as_str())),
                 Value::Array(items) => {
                     for item in items {
                         match item {
@@ -148,7 +143,7 @@ impl<'a> Obj<'a> {
                     }
                 }
                 Value::Null => {}
-                other => bad(format!("{key}.{name} is {}, not a list of strings; dropped", kind(other))),
+                other => bad(format!("{key}.{name} is {}, not {expected}; dropped", kind(other))),
             }
         }
         Ok(Some(pairs))
