@@ -74,10 +74,21 @@ pub enum InvocationError {
     },
 }
 
+/// The error type reported under `name`: `name` itself, except in the conformance suite's
+/// self-test build with `fault-error-type-renamed`, where every type is `Adapter.Error`.
+pub(crate) const fn reported(name: &'static str) -> &'static str {
+    #[cfg(feature = "fault-error-type-renamed")]
+    let name = {
+        let _ = name;
+        "Adapter.Error"
+    };
+    name
+}
+
 impl InvocationError {
     /// The `errorType` reported to Lambda.
     pub fn error_type(&self) -> &'static str {
-        match self {
+        reported(match self {
             InvocationError::Event(EventError::ContextHeader { .. }) => "Adapter.InvalidContextHeader",
             InvocationError::Event(_) => "Adapter.InvalidEvent",
             InvocationError::AppUnreachable { .. } => "Adapter.AppUnreachable",
@@ -86,7 +97,7 @@ impl InvocationError {
             InvocationError::AppNotReady { .. } => "Adapter.AppNotReady",
             InvocationError::ResponseTooLarge { .. } => "Adapter.ResponseTooLarge",
             InvocationError::ErrorStatus { .. } => "Adapter.AppErrorStatus",
-        }
+        })
     }
 
     /// The invocation-error body: `{"errorMessage", "errorType", "stackTrace"}`.

@@ -61,7 +61,24 @@ pub struct Case {
     pub app: AppSpec,
     /// The invocation.
     pub invoke: InvokeSpec,
-    /// What must hold.
+    /// What must hold, at the level of `rules`.
+    pub expect: Expect,
+    /// Checks of weaker rules in the same invocation, each judged at its own rules' level:
+    /// a case whose `MUST` checks hold but whose `[[also]]` checks do not is `non-strict`.
+    #[serde(default)]
+    pub also: Vec<Also>,
+}
+
+/// Checks of a case at the level of other rules than the case's own (`[[also]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Also {
+    /// The ids of the rules these checks show.
+    pub rules: Vec<String>,
+    /// The strongest level among `rules`, set from the spec when cases are discovered.
+    #[serde(skip, default = "strictest")]
+    pub level: crate::spec::Level,
+    /// What must hold (no `outcome`: that is the case's own).
     pub expect: Expect,
 }
 
@@ -143,8 +160,9 @@ pub enum OutcomeKind {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
-    /// How the invocation ends.
-    pub outcome: OutcomeKind,
+    /// How the invocation ends (required in a case's `[expect]`).
+    #[serde(default)]
+    pub outcome: Option<OutcomeKind>,
     /// The errorType of an invocation error.
     #[serde(default)]
     pub error_type: Option<String>,
@@ -205,6 +223,10 @@ pub struct ExpectApp {
     /// Headers that must be absent.
     #[serde(default)]
     pub headers_absent: Vec<String>,
+    /// `name` -> a value that none of the header's values may be (the header itself may
+    /// be there with other values).
+    #[serde(default)]
+    pub header_values_absent: BTreeMap<String, String>,
     /// Header values (all values joined with `, `).
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
@@ -232,6 +254,9 @@ pub struct ExpectStream {
     /// The error-type trailer.
     #[serde(default)]
     pub error_type: Option<String>,
+    /// The stream ends with an error-type trailer, whatever the type.
+    #[serde(default)]
+    pub error_trailer: bool,
 }
 
 /// A streamed response as received.
@@ -283,7 +308,29 @@ impl Case {
         if case.rules.is_empty() {
             return Err(invalid("`rules` names no rule of docs/spec.md".into()));
         }
+        if case.expect.outcome.is_none() {
+            return Err(invalid("[expect] needs an `outcome`".into()));
+        }
+        for also in &case.also {
+            if also.rules.is_empty() {
+                return Err(invalid("an [[also]] names no rule of docs/spec.md".into()));
+            }
+            if also.expect.outcome.is_some() {
+                return Err(invalid("an [[also]] cannot set `outcome`: that is the case's own".into()));
+            }
+        }
         Ok(case)
+    }
+
+    /// Every rule the case cites: its own, then those of its `[[also]]` blocks.
+    pub fn cited_rules(&self) -> Vec<String> {
+        let mut out = self.rules.clone();
+        for id in self.also.iter().flat_map(|a| &a.rules) {
+            if !out.contains(id) {
+                out.push(id.clone());
+            }
+        }
+        out
     }
 
     /// The area: the id's first segment.
@@ -371,14 +418,29 @@ pub fn check_body_is_event(event: &[u8], seen: &Observation) -> Option<String> {
     }
 }
 
-/// Checks an observation against the expectations; returns every mismatch.
+/// Checks an observation against a case's expectations; returns every mismatch. A stream
+/// that ended in an error trailer the case does not name is one too.
 pub fn check(expect: &Expect, seen: &Observation) -> Vec<String> {
+    let mut out = check_also(expect, seen);
+    // A stream that ended in an error trailer failed mid-way: unless the case names that
+    // trailer (`[expect.stream] error_type` or `error_trailer`, or `error_type`, which is
+    // compared with it), it is a failure whatever else held, [expect.stream] or not.
+    let trailer = seen.stream.as_ref().and_then(|s| s.error_type.as_deref());
+    let named = expect.stream.as_ref().is_some_and(|s| s.error_type.is_some() || s.error_trailer)
+        || expect.error_type.is_some();
+    if let (Some(trailer), false) = (trailer, named) {
+        out.push(format!("stream error trailer: expected none, got {trailer:?} (the stream failed mid-way)"));
+    }
+    out
+}
+
+/// Checks an observation against the expectations of an `[[also]]`: only what they name.
+pub fn check_also(expect: &Expect, seen: &Observation) -> Vec<String> {
     let mut out = Vec::new();
     let rid = seen.request_id.as_str();
-    if expect.outcome != seen.outcome {
+    if let Some(outcome) = expect.outcome.filter(|o| *o != seen.outcome) {
         out.push(format!(
-            "outcome: expected {:?}, got {:?}{}",
-            expect.outcome,
+            "outcome: expected {outcome:?}, got {:?}{}",
             seen.outcome,
             seen.error_message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default()
         ));
@@ -412,14 +474,6 @@ pub fn check(expect: &Expect, seen: &Observation) -> Vec<String> {
     }
     if let Some(stream) = &expect.stream {
         check_stream(stream, seen, &mut out);
-    }
-    // A stream that ended in an error trailer failed mid-way: unless the case names that
-    // trailer (`[expect.stream] error_type`, or `error_type`, which is compared with it),
-    // it is a failure whatever else held, [expect.stream] or not.
-    let trailer = seen.stream.as_ref().and_then(|s| s.error_type.as_deref());
-    let named = expect.stream.as_ref().and_then(|s| s.error_type.as_ref()).or(expect.error_type.as_ref());
-    if let (Some(trailer), None) = (trailer, named) {
-        out.push(format!("stream error trailer: expected none, got {trailer:?} (the stream failed mid-way)"));
     }
     out
 }
@@ -464,6 +518,11 @@ fn check_app(app: &ExpectApp, seen: &Observation, out: &mut Vec<String>) {
     for name in &app.headers_absent {
         if let Some(value) = request.header(name) {
             out.push(format!("app header {name}: expected absent, got {value:?}"));
+        }
+    }
+    for (name, banned) in &app.header_values_absent {
+        if request.headers.iter().any(|(k, v)| k.eq_ignore_ascii_case(name) && v == banned) {
+            out.push(format!("app header {name}: expected no value {banned:?}, got {:?}", request.header(name)));
         }
     }
     for (name, expected) in &app.headers {
@@ -526,6 +585,11 @@ fn check_stream(stream: &ExpectStream, seen: &Observation, out: &mut Vec<String>
         if got.error_type.as_ref() != Some(expected) {
             out.push(format!("stream error trailer: expected {expected:?}, got {:?}", got.error_type));
         }
+    }
+    if stream.error_trailer && got.error_type.is_none() {
+        out.push(
+            "stream error trailer: expected one, the stream ended without (a cut body that looks complete)".into(),
+        );
     }
 }
 
@@ -621,6 +685,50 @@ mod tests {
         let problems = check(&e, &observation());
         assert_eq!(problems.len(), 4, "{problems:?}");
         assert!(problems[0].starts_with("outcome"));
+    }
+
+    #[test]
+    fn a_trailer_of_any_type_can_be_required() {
+        let any = expect("outcome = \"streamed\"\n[stream]\nerror_trailer = true");
+        assert_eq!(check(&any, &streamed(&[0], Some("Runtime.Whatever"))), Vec::<String>::new());
+        let problems = check(&any, &streamed(&[0], None));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("ended without"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_banned_header_value_is_found_among_several() {
+        let e = expect("[app.header_values_absent]\ncookie = \"a=1; b=2\"");
+        let problems = check_also(&e, &observation());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("no value \"a=1; b=2\""), "{problems:?}");
+        let other = expect("[app.header_values_absent]\ncookie = \"a=1\"");
+        assert_eq!(check_also(&other, &observation()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn also_blocks_check_only_what_they_name() {
+        // No outcome and no implicit trailer check: those belong to the case's [expect].
+        let also = expect("[lambda]\n\"/statusCode\" = 200");
+        assert_eq!(check_also(&also, &streamed(&[0], Some("Adapter.AppTimeout"))).len(), 1, "no /statusCode");
+        assert_eq!(check_also(&also, &observation()), Vec::<String>::new());
+        let dir = tempfile::tempdir().unwrap();
+        let write = |body: &str| {
+            let path = dir.path().join("area/x.toml");
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let head = "id = \"area/x\"\ndescription = \"d\"\nrequirement = \"r\"\nrules = [\"RESP-STATUS-BODY\"]\n\
+                        [invoke]\nevent = \"apigw-v2/get-root.json\"\n";
+            std::fs::write(&path, format!("{head}{body}")).unwrap();
+            Case::load(dir.path(), &path)
+        };
+        let case = write("[expect]\noutcome = \"response\"\n[[also]]\nrules = [\"RESP-EMPTY-BODY-STRING\"]\nexpect.lambda = { \"/body\" = \"\" }\n")
+            .unwrap();
+        assert_eq!(case.also.len(), 1);
+        assert_eq!(case.also[0].rules, ["RESP-EMPTY-BODY-STRING"]);
+        let err = write("[expect]\noutcome = \"response\"\n[[also]]\nrules = [\"X\"]\nexpect.outcome = \"error\"\n");
+        assert!(err.unwrap_err().to_string().contains("cannot set `outcome`"));
+        let err = write("[expect]\nerror_type = \"x\"\n");
+        assert!(err.unwrap_err().to_string().contains("needs an `outcome`"));
     }
 
     #[test]

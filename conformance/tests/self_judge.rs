@@ -14,9 +14,12 @@
 //! - response side (`fault-first-header-value`): one value of a repeated header kept
 //!   where values are joined (HTTP API, Function URL, ALB single-value);
 //! - harmless (`fault-content-length-zero`): `content-length: 0` on every bodiless
-//!   request, which must only ever be non-strict.
+//!   request, which must only ever be non-strict;
+//! - harmless (`fault-error-type-renamed`): every error type and error trailer named
+//!   `Adapter.Error`; a case that checks a name beside a `MUST` rule (the mid-stream
+//!   trailer) does so in an `[[also]]` block, so it turns non-strict, not failed.
 //!
-//! One adapter carries all seven (one build: building per fault would cost a build each).
+//! One adapter carries all eight (one build: building per fault would cost a build each).
 //! The run must fail (or report non-strict) exactly the union of what each fault should,
 //! every such result must name what its faults broke, its verdict must be the level of
 //! the rules its case cites, each fault that breaks a MUST rule must fail a case, and the
@@ -75,7 +78,7 @@ fn app_header_names(reference: &Value) -> Option<Vec<&str>> {
     Some(headers.iter().filter_map(|pair| pair.get(0).and_then(Value::as_str)).collect())
 }
 
-const FAULTS: [Fault; 7] = [
+const FAULTS: [Fault; 8] = [
     Fault {
         feature: "fault-drop-cookies",
         names: "cookie",
@@ -164,6 +167,23 @@ const FAULTS: [Fault; 7] = [
         },
         harmless: true,
     },
+    // Harmless: every error type renamed (names are a REFERENCE choice). A case that checks
+    // a name next to a MUST rule must do so in an `[[also]]` block, or this fails it.
+    Fault {
+        feature: "fault-error-type-renamed",
+        names: "Adapter.Error",
+        catches: |_, reference, case| {
+            let Some(c) = case else {
+                let named =
+                    |p: &str| reference.pointer(p).and_then(Value::as_str).is_some_and(|t| t != "Adapter.Error");
+                return named("/error_type") || named("/stream/error_type");
+            };
+            std::iter::once(&c.expect)
+                .chain(c.also.iter().map(|a| &a.expect))
+                .any(|e| e.error_type.is_some() || e.stream.as_ref().is_some_and(|s| s.error_type.is_some()))
+        },
+        harmless: true,
+    },
 ];
 
 /// The adapter with every fault, in its own target directory so it never replaces the
@@ -233,6 +253,7 @@ async fn a_faulty_adapter_fails_exactly_what_checks_each_fault() {
         let enough = match fault.feature {
             "fault-drop-cookies" | "fault-redirect-301" => corpus.len() >= 4 && !cases.is_empty(),
             "fault-content-length-zero" => corpus.len() >= 100 && !cases.is_empty(),
+            "fault-error-type-renamed" => corpus.len() >= 40 && cases.len() >= 8,
             "fault-prelude-drop-content-type" | "fault-greedy-base-path" => cases.len() >= 3,
             _ => cases.len() >= 2,
         };

@@ -146,7 +146,7 @@ where
                     let message = format!("the app's response body failed mid-stream: {}", crate::forward::chain(&err));
                     tracing::error!("{message}");
                     return Poll::Ready(Some(Ok(Frame::trailers(error_trailers(
-                        "Adapter.AppConnectionError",
+                        crate::error::reported("Adapter.AppConnectionError"),
                         &message,
                     )))));
                 }

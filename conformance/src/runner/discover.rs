@@ -9,13 +9,16 @@ pub fn discover(paths: &Paths, filter: Option<&globset::GlobMatcher>) -> Result<
     let mut out = Vec::new();
     for file in crate::case::discover(&paths.cases) {
         let mut case = Case::load(&paths.cases, &file)?;
-        if let Some(unknown) = case.rules.iter().find(|id| spec.rule(id).is_none()) {
+        if let Some(unknown) = case.cited_rules().into_iter().find(|id| spec.rule(id).is_none()) {
             return Err(crate::case::CaseError::Invalid {
                 path: file,
                 message: format!("rule {unknown} is not in {}", paths.spec.display()),
             });
         }
         case.level = spec.strongest(&case.rules).unwrap_or(Level::Must);
+        for also in &mut case.also {
+            also.level = spec.strongest(&also.rules).unwrap_or(Level::Must);
+        }
         out.push(Runnable::Case(Box::new(case)));
     }
     for file in corpus_files(&paths.events) {

@@ -183,7 +183,7 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
     let started = Instant::now();
     let id = runnable.id();
     let (description, mut rules, level) = match runnable {
-        Runnable::Case(case) => (case.description.clone(), case.rules.clone(), case.level),
+        Runnable::Case(case) => (case.description.clone(), case.cited_rules(), case.level),
         Runnable::Corpus(rel) => (
             format!("the corpus event {rel} gives the reference adapter's observation"),
             vec![spec::CORPUS_OBSERVATION.to_owned()],
@@ -221,6 +221,10 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
             (Verdict::Fail, problems, normalised)
         }
         Ok((Judgement::Unjudged(why), normalised)) => (Verdict::NoExpectation, vec![why], normalised),
+        Ok((Judgement::Lesser { rules: broken, level: weaker, problems }, normalised)) => {
+            (rules, level) = (broken, weaker);
+            (CaseResult::broken(weaker), problems, normalised)
+        }
         // The case could not be staged or observed at all (the adapter would not start,
         // the app was unreachable): no level makes that a pass.
         Err(problem) => (Verdict::Fail, vec![problem], Value::Null),
@@ -248,6 +252,16 @@ enum Judgement {
     Checked(Vec<String>),
     /// There was nothing to check it against, and why: never a pass.
     Unjudged(String),
+    /// The case's own checks held; checks of weaker rules (its `[[also]]`) did not: a
+    /// verdict at those rules' level.
+    Lesser {
+        /// The weaker rules broken.
+        rules: Vec<String>,
+        /// The strongest level among them.
+        level: Level,
+        /// What broke them.
+        problems: Vec<String>,
+    },
     /// A `MUST` rule the runner checks itself (a corpus event crashed or hung the
     /// adapter) is broken: a failure whatever else was checked.
     Broke {

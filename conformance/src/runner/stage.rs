@@ -166,10 +166,28 @@ pub(super) async fn run_case(
             execute(target.argv(), handle, &env, timeout, invocation(event, Some(case))).await?
         }
     };
+    let body_is_event = |expect: &crate::case::Expect| {
+        let wanted = expect.app.as_ref().is_some_and(|app| app.body_is_event_json);
+        wanted.then(|| crate::case::check_body_is_event(&event_sent, &seen)).flatten()
+    };
     let mut problems = check(&case.expect, &seen);
-    if case.expect.app.as_ref().is_some_and(|app| app.body_is_event_json) {
-        problems.extend(crate::case::check_body_is_event(&event_sent, &seen));
+    problems.extend(body_is_event(&case.expect));
+    // Checks of weaker rules: reported with the rules they show, judged at their level
+    // only when the case's own checks held.
+    let mut weaker: Vec<(&crate::case::Also, Vec<String>)> = Vec::new();
+    for also in &case.also {
+        let mut found = crate::case::check_also(&also.expect, &seen);
+        found.extend(body_is_event(&also.expect));
+        if !found.is_empty() {
+            weaker.push((also, found));
+        }
     }
+    let lesser: Vec<String> = weaker
+        .iter()
+        .flat_map(|(also, found)| found.iter().map(move |p| format!("{p} [{}]", also.rules.join(", "))))
+        .collect();
+    let strict = !problems.is_empty();
+    problems.extend(lesser);
     if !problems.is_empty() {
         let tail: Vec<&str> = logs.lines().rev().take(8).collect();
         problems.push(format!(
@@ -177,7 +195,13 @@ pub(super) async fn run_case(
             tail.into_iter().rev().collect::<Vec<_>>().join("\n        ")
         ));
     }
-    Ok((Judgement::Checked(problems), normalise(&seen)))
+    let normalised = normalise(&seen);
+    if strict || weaker.is_empty() {
+        return Ok((Judgement::Checked(problems), normalised));
+    }
+    let level = weaker.iter().map(|(also, _)| also.level).min().unwrap_or(Level::Reference);
+    let rules = weaker.iter().flat_map(|(also, _)| also.rules.iter().cloned()).collect();
+    Ok((Judgement::Lesser { rules, level, problems }, normalised))
 }
 
 /// What the container host's agent needs to run `case` with `target`'s adapter (as
@@ -212,8 +236,12 @@ pub(super) async fn run_corpus(rel: &str, target: &Target, paths: &Paths) -> Res
     let snapshot = paths.snapshots.join(format!("suite__{}.snap", snapshot_name(&format!("corpus/{rel}"))));
     let against_reference = judge_against_snapshot(&snapshot, &normalised);
     if !derived.is_empty() {
-        let mut rules: Vec<&'static str> = derived.iter().map(|(rule, _)| *rule).collect();
-        rules.dedup();
+        let mut rules: Vec<&'static str> = Vec::new();
+        for (rule, _) in &derived {
+            if !rules.contains(rule) {
+                rules.push(rule);
+            }
+        }
         let mut problems: Vec<String> =
             derived.into_iter().map(|(rule, problem)| format!("{rule}: {problem}")).collect();
         if let Judgement::Checked(differences) = against_reference {
