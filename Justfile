@@ -36,6 +36,13 @@ test: setup
     LWA_REQUIRE_AARCH64="${CI:+1}" cargo test --workspace --locked
     cargo test --locked --manifest-path adapter/fuzz/Cargo.toml --target-dir target/fuzz-test
     for app in express flask spring; do sample-apps/check.sh "$app"; done
+    just report-check
+
+# The HTML reports in headless Chromium (installed when missing; skipped loudly where it cannot be,
+# an error with CI set): the conformance page, a comparison and the benchmark page, from the
+# fixtures in conformance/tests/data/ and benches/tests/data/; screenshots in target/report-check/.
+report-check: build
+    scripts/report-check.sh
 
 # Installs what the matrix needs (idempotent): musl targets, the aarch64 linker, qemu, the sample apps.
 setup:

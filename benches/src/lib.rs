@@ -12,7 +12,9 @@
 //!   binary runs as a Lambda extension under the conformance crate's emulator, against the
 //!   built-in echo app, next to the *floor* (the same HTTP requests sent straight to the
 //!   app). It reports medians over interleaved runs as a terminal table,
-//!   `target/bench/report.json` and `target/bench/summary.md`.
+//!   `target/bench/report.json`, `target/bench/summary.md` and `target/bench/index.html`
+//!   (a chart per metric with the run-to-run spread and the goals, cold starts by run;
+//!   [`html`]).
 //!
 //! | Figure | How it is measured |
 //! |---|---|
@@ -37,9 +39,11 @@
 //!
 //! The modules: [`inputs`] (events and responses shared by both tools), [`session`] (one
 //! candidate through one phase), [`driver`] (runs and interleaving), [`report`] (tables,
-//! JSON, Markdown), [`metric`], [`procfs`] and [`stats`]; [`soak`] for the soak.
+//! JSON, Markdown), [`html`] (the page), [`metric`], [`procfs`] and [`stats`]; [`soak`]
+//! for the soak.
 
 pub mod driver;
+pub mod html;
 pub mod inputs;
 pub mod metric;
 pub mod null_adapter;

@@ -19,6 +19,7 @@
 //! | Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY`) | [`EmulatorConfig::max_concurrency`] |
 //! | server-only mode for in-process runtimes | [`EmulatorConfig::new`] with no processes |
 //! | API Gateway REST / HTTP API, Function URL (with streaming), ALB | [`gateway`] |
+//! | conformance reports: terminal, JSON, JUnit, Markdown, and an HTML page (one run, or two compared) | [`report`], [`html`] |
 //!
 //! # Server-only mode
 //!
@@ -104,6 +105,7 @@ pub mod echo_app;
 pub mod emulator;
 mod error;
 pub mod gateway;
+pub mod html;
 pub mod http_server;
 pub mod net;
 pub mod report;

@@ -1,4 +1,4 @@
-//! Verdicts and reports: a terminal matrix, JSON, JUnit XML and Markdown.
+//! Verdicts and reports: a terminal matrix, JSON, JUnit XML, Markdown and HTML.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -71,6 +71,49 @@ pub struct CaseResult {
     /// that fails twice stays failed; one that passes only on a second try is counted
     /// apart (timing under load on a small machine, or a flaky adapter).
     pub first_try: Option<Vec<String>>,
+    /// What the case sent and saw, for a result that did not pass (absent for a pass, to
+    /// keep report.json small, and in reports of older runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<CaseDetail>,
+}
+
+/// What one run of a case sent and saw: the evidence behind its problems, shown by the
+/// HTML report. Every part is optional: a case that could not be staged has no
+/// observation, and the container host's agent or an older report may lack some.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaseDetail {
+    /// The event sent to the function: pretty JSON, or the raw text when it is not JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// What the app received (the normalised requests, one per request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_received: Option<serde_json::Value>,
+    /// What Lambda received from the adapter (the normalised outcome: response, error
+    /// document or stream).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda_received: Option<serde_json::Value>,
+    /// The adapter's last log lines (at most [`CaseDetail::LOG_TAIL`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adapter_log_tail: Vec<String>,
+}
+
+impl CaseDetail {
+    /// How many of the adapter's last log lines a detail keeps.
+    pub const LOG_TAIL: usize = 20;
+
+    /// The event as shown: pretty JSON when it parses, else the bytes as (lossy) text.
+    pub fn show_event(bytes: &[u8]) -> String {
+        serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    /// The last [`CaseDetail::LOG_TAIL`] lines of `log`.
+    pub fn log_tail(log: &str) -> Vec<String> {
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(Self::LOG_TAIL)..].iter().map(|l| (*l).to_owned()).collect()
+    }
 }
 
 impl CaseResult {
@@ -151,17 +194,30 @@ impl Report {
         self.count(Verdict::Fail) + self.count(Verdict::NoExpectation) > 0
     }
 
+    /// The level of rule `id` (from the spec; the result's own level for a rule the
+    /// report does not hold).
+    pub fn level_of(&self, result: &CaseResult, id: &str) -> Level {
+        self.rules.get(id).map_or(result.level, |rule| rule.level)
+    }
+
+    /// Whether `result` breaks the rule `id` it cites: a failed case breaks its `MUST`
+    /// rules, a non-strict one all of them.
+    pub fn breaks(&self, result: &CaseResult, id: &str) -> bool {
+        match result.verdict {
+            Verdict::Fail => self.level_of(result, id) == Level::Must,
+            Verdict::NonStrict => true,
+            Verdict::Pass | Verdict::Unimplemented | Verdict::NoExpectation => false,
+        }
+    }
+
     /// The rules broken in this run, strongest level first: each with the results that
     /// broke it (a failed case breaks the rules it cites at its verdict's level: its
     /// `MUST` rules when it failed, all of them when it is non-strict).
     pub fn broken_rules(&self) -> Vec<BrokenRule> {
         let mut by_rule: BTreeMap<(Level, String), Vec<&CaseResult>> = BTreeMap::new();
-        for r in self.results.iter().filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::NonStrict)) {
-            for id in &r.rules {
-                let level = self.rules.get(id).map_or(r.level, |rule| rule.level);
-                if r.verdict == Verdict::NonStrict || level == Level::Must {
-                    by_rule.entry((level, id.clone())).or_default().push(r);
-                }
+        for r in &self.results {
+            for id in r.rules.iter().filter(|id| self.breaks(r, id)) {
+                by_rule.entry((self.level_of(r, id), id.clone())).or_default().push(r);
             }
         }
         by_rule
@@ -369,13 +425,15 @@ impl Report {
         out
     }
 
-    /// Writes `report.json`, `junit.xml` and `report.md` into `dir`.
+    /// Writes `report.json`, `junit.xml`, `report.md` and `index.html` (the page people
+    /// read, [`crate::html::page`]) into `dir`.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         std::fs::write(dir.join("report.json"), json)?;
         std::fs::write(dir.join("junit.xml"), self.to_junit())?;
-        std::fs::write(dir.join("report.md"), self.to_markdown())
+        std::fs::write(dir.join("report.md"), self.to_markdown())?;
+        std::fs::write(dir.join("index.html"), crate::html::page(self))
     }
 }
 
@@ -400,6 +458,7 @@ mod tests {
             level: if verdict == Verdict::NonStrict { Level::Reference } else { Level::Must },
             duration_ms: 5,
             first_try: None,
+            detail: None,
         }
     }
 
@@ -444,6 +503,30 @@ mod tests {
 
         report.results.retain(|r| r.verdict == Verdict::Pass);
         assert!(!report.failed());
+    }
+
+    /// The details of a result not passed (issue 17) are optional both ways: a report of an
+    /// older run has none, and a pass never carries any.
+    #[test]
+    fn details_are_optional_and_only_kept_for_results_not_passed() {
+        let old = r#"{"adapter": "a", "elapsed_ms": 1, "results": [{"id": "request/a", "description": "d",
+            "app": "echo", "arch": "x86_64", "host": "process", "verdict": "fail", "problems": ["p"],
+            "duration_ms": 1, "first_try": null}]}"#;
+        let report: Report = serde_json::from_str(old).unwrap();
+        assert_eq!(report.results[0].detail, None);
+        let mut failed = result("request/b", Verdict::Fail);
+        failed.detail = Some(CaseDetail {
+            event: Some(CaseDetail::show_event(br#"{"a":1}"#)),
+            adapter_log_tail: CaseDetail::log_tail(&(1..=30).map(|n| format!("line {n}\n")).collect::<String>()),
+            ..CaseDetail::default()
+        });
+        let json = serde_json::to_value(&failed).unwrap();
+        assert_eq!(json["detail"]["event"], "{\n  \"a\": 1\n}");
+        assert_eq!(json["detail"]["adapter_log_tail"][0], "line 11");
+        assert_eq!(json["detail"]["adapter_log_tail"].as_array().unwrap().len(), CaseDetail::LOG_TAIL);
+        assert!(json["detail"].get("app_received").is_none(), "absent parts are left out: {json}");
+        assert!(serde_json::to_value(result("request/c", Verdict::Pass)).unwrap().get("detail").is_none());
+        assert_eq!(CaseDetail::show_event(b"not json"), "not json");
     }
 
     /// A failed case breaks its MUST rules; a non-strict one breaks every rule it cites.

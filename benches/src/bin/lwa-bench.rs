@@ -2,8 +2,9 @@
 //!
 //! Each adapter runs as a Lambda extension under the local emulator against the built-in
 //! echo app, interleaved with the other adapters and with the floor (the same requests sent
-//! straight to the app). Prints a table and writes `report.json` and `summary.md` to the
-//! output folder. See the crate docs of `lwa-benches` for what each figure means.
+//! straight to the app). Prints a table and writes `report.json`, `summary.md` and
+//! `index.html` (charts) to the output folder; `--render` makes the page of an earlier
+//! run's report.json again. See the crate docs of `lwa-benches` for what each figure means.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -73,9 +74,12 @@ struct Args {
     /// single-threaded runtime, leaving the other cores to the adapter).
     #[arg(long, default_value_t = 1)]
     threads: usize,
-    /// Where report.json and summary.md go.
+    /// Where report.json, summary.md and index.html go.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
+    /// Measure nothing: write index.html into --out from this report.json of an earlier run.
+    #[arg(long, value_name = "REPORT_JSON", conflicts_with = "adapters")]
+    render: Option<PathBuf>,
     /// Also splice the summary into this file, between `<!-- bench-summary:start -->` and
     /// `<!-- bench-summary:end -->`.
     #[arg(long)]
@@ -93,6 +97,14 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(json) = &args.render {
+        let text = std::fs::read_to_string(json).with_context(|| format!("reading {}", json.display()))?;
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{} is not a report.json", json.display()))?;
+        let page = write_page(&args.out, &doc)?;
+        eprintln!("lwa-bench: {} written", page.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     let plan = plan(&args)?;
     let machine = Machine::detect();
     let command = std::iter::once("lwa-bench".to_owned()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
@@ -134,8 +146,10 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let json_path = args.out.join("report.json");
     let markdown_path = args.out.join("summary.md");
-    let json = serde_json::to_string_pretty(&report::to_json(&results, &context))?;
+    let doc = report::to_json(&results, &context);
+    let json = serde_json::to_string_pretty(&doc)?;
     std::fs::write(&json_path, json + "\n").with_context(|| format!("writing {}", json_path.display()))?;
+    let page_path = write_page(&args.out, &doc)?;
     let summary = report::render_markdown(&results, &context);
     std::fs::write(&markdown_path, &summary).with_context(|| format!("writing {}", markdown_path.display()))?;
     if let Some(readme) = &args.readme {
@@ -143,14 +157,23 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("lwa-bench: updated {}", readme.display());
     }
     eprintln!(
-        "lwa-bench: {} and {} written in {:.0} s",
+        "lwa-bench: {}, {} and {} written in {:.0} s",
         json_path.display(),
         markdown_path.display(),
+        page_path.display(),
         results.elapsed.as_secs_f64()
     );
     // An adapter that produced no warm figure at all did not work under the emulator.
     let broken = results.candidates.iter().any(|c| c.median(Metric::WarmP50).is_none());
     Ok(if broken { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Writes `index.html` for report.json's document into `out`; returns its path.
+fn write_page(out: &Path, doc: &serde_json::Value) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let path = out.join("index.html");
+    std::fs::write(&path, lwa_benches::html::page(doc)).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
 }
 
 fn plan(args: &Args) -> anyhow::Result<Plan> {

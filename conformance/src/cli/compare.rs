@@ -18,7 +18,8 @@ pub(crate) struct CompareArgs {
     second: PathBuf,
 }
 
-fn load(path: &PathBuf) -> anyhow::Result<Report> {
+/// Reads a report.json of `run`.
+pub(crate) fn load(path: &PathBuf) -> anyhow::Result<Report> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text)
         .with_context(|| format!("{} is not a report.json of `lwa-conformance run`", path.display()))

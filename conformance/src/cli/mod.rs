@@ -3,6 +3,7 @@
 mod compare;
 mod container;
 mod emulate;
+mod report;
 mod run;
 mod serve;
 
@@ -71,9 +72,10 @@ enum Command {
     /// Judge an adapter binary: every case of fixtures/cases and every corpus event of
     /// fixtures/events, with a verdict per case (pass, fail, non-strict, unimplemented, no-expectation),
     /// a matrix on the terminal and reports in target/conformance/ (JSON, JUnit XML,
-    /// Markdown). Each case cites rules of docs/spec.md: a case that checks a MUST rule
-    /// fails, one that checks only SHOULD or REFERENCE rules is non-strict. Exits non-zero
-    /// when any case fails (or, with --strict, is non-strict).
+    /// Markdown, and index.html, the page to read). Each case cites rules of docs/spec.md:
+    /// a case that checks a MUST rule fails, one that checks only SHOULD or REFERENCE
+    /// rules is non-strict. Exits non-zero when any case fails (or, with --strict, is
+    /// non-strict).
     ///
     /// Example:
     ///   lwa-conformance run --adapter ./lambda-adapter --filter 'request/*'
@@ -84,6 +86,15 @@ enum Command {
     /// Example:
     ///   lwa-conformance compare target/conformance/report.json target/judge/lwa/report.json
     Compare(compare::CompareArgs),
+    /// Write the HTML page of a run from its report.json (what `run` writes as
+    /// index.html), or, given two reports, one page comparing them: both summaries side by
+    /// side, the rules one adapter breaks and the other does not, and every case whose
+    /// verdict differs, with its problems.
+    ///
+    /// Examples:
+    ///   lwa-conformance report --html target/conformance/index.html target/conformance/report.json
+    ///   lwa-conformance report --html target/judge/compare.html target/conformance/report.json target/judge/lwa/report.json
+    Report(report::ReportArgs),
 }
 
 /// Settings shared by the subcommands that run a function (emulate, serve, container).
@@ -239,6 +250,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(args).await,
         Command::Run(args) => run::run(args).await,
         Command::Compare(args) => compare::run(args),
+        Command::Report(args) => report::run(args),
         Command::Container(args) => container::run(args).await,
     }
 }

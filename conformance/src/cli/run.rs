@@ -191,7 +191,7 @@ pub(crate) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let out = args.out.unwrap_or_else(|| root.join("target/conformance"));
     report.write(&out).with_context(|| format!("writing reports to {}", out.display()))?;
     print!("{}", report.to_text());
-    println!("reports: {}/report.json, junit.xml, report.md", out.display());
+    println!("reports: {}/report.json, junit.xml, report.md, index.html", out.display());
     // A fail, or a case with nothing to judge it against (no pass without a check); with
     // --strict, a non-strict result too.
     let failed = report.failed() || (strict && report.count(Verdict::NonStrict) > 0);

@@ -20,7 +20,7 @@ use crate::case::{check, Case, Observation, OutcomeKind, StreamSeen};
 use crate::container::host::{ContainerApp, Mounts};
 use crate::container::wire::CaseRequest;
 use crate::echo_app::{EchoOptions, Received};
-use crate::report::{CaseResult, Report, Verdict};
+use crate::report::{CaseDetail, CaseResult, Report, Verdict};
 use crate::spec::{self, Level, Spec};
 use crate::{Emulator, EmulatorConfig, Invocation, Outcome};
 
@@ -154,6 +154,9 @@ pub struct Ran {
     pub result: CaseResult,
     /// The normalised observation (what the snapshot of a corpus case holds).
     pub normalised: Value,
+    /// What the run sent and saw (none when the case did not run). The result carries it
+    /// only when it did not pass; [`run_all`] adds it to results its cross-checks fail.
+    pub detail: Option<CaseDetail>,
 }
 
 /// The app a case runs against, with the shared process of a real app, or its container.
@@ -204,13 +207,18 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
                 level,
                 duration_ms: 0,
                 first_try: None,
+                detail: None,
             };
-            return Ran { result, normalised: Value::Null };
+            return Ran { result, normalised: Value::Null, detail: None };
         }
     }
     let outcome = match runnable {
         Runnable::Case(case) => run_case(case, target, app, paths).await,
         Runnable::Corpus(rel) => run_corpus(rel, target, paths).await,
+    };
+    let (outcome, log) = match outcome {
+        Ok((judgement, normalised, log)) => (Ok((judgement, normalised)), log),
+        Err(problem) => (Err(problem), String::new()),
     };
     let mut level = level;
     let (verdict, problems, normalised) = match outcome {
@@ -241,8 +249,33 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
         level,
         duration_ms: started.elapsed().as_millis() as u64,
         first_try: None,
+        detail: None,
     };
-    Ran { result, normalised }
+    let detail = Some(case_detail(runnable, paths, &normalised, &log));
+    let mut ran = Ran { result, normalised, detail };
+    if ran.result.verdict != Verdict::Pass {
+        ran.result.detail = ran.detail.clone();
+    }
+    ran
+}
+
+/// What a run of `runnable` sent and saw: the event, both sides of the normalised
+/// observation (null when the case could not be staged), the adapter's last log lines.
+fn case_detail(runnable: &Runnable, paths: &Paths, normalised: &Value, log: &str) -> CaseDetail {
+    let event = match runnable {
+        Runnable::Case(case) => case.event_bytes(&paths.events).ok(),
+        Runnable::Corpus(rel) => std::fs::read(paths.events.join(rel)).ok(),
+    };
+    let lambda_received = normalised.as_object().map(|o| {
+        let seen = o.iter().filter(|(k, _)| k.as_str() != "app").map(|(k, v)| (k.clone(), v.clone()));
+        Value::Object(seen.collect())
+    });
+    CaseDetail {
+        event: event.map(|bytes| CaseDetail::show_event(&bytes)),
+        app_received: normalised.get("app").cloned(),
+        lambda_received,
+        adapter_log_tail: CaseDetail::log_tail(log),
+    }
 }
 
 /// What an observation was judged against, and how it fared.
@@ -382,6 +415,9 @@ pub async fn run_all(
     drop(containers);
     cross_check(&mut all);
     cross_check_hosts(&mut all);
+    for ran in all.iter_mut().filter(|r| r.result.verdict != Verdict::Pass && r.result.detail.is_none()) {
+        ran.result.detail = ran.detail.clone();
+    }
     let spec = load_spec(paths).map_err(|e| e.to_string())?;
     let mut report = Report::new(adapter);
     report.results = all.iter().map(|r| r.result.clone()).collect();
@@ -412,8 +448,10 @@ mod tests {
                 level: Level::Must,
                 duration_ms: 0,
                 first_try: None,
+                detail: None,
             },
             normalised: json!({ "outcome": outcome, "error_type": null, "lambda": null, "stream": null, "app": [] }),
+            detail: None,
         }
     }
 

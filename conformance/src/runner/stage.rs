@@ -144,12 +144,13 @@ pub(super) fn invocation(payload: Vec<u8>, case: Option<&Case>) -> Invocation {
     inv
 }
 
+/// Runs a declarative case: the judgement, the normalised observation and the adapter's log.
 pub(super) async fn run_case(
     case: &Case,
     target: &Target,
     app: AppRef<'_>,
     paths: &Paths,
-) -> Result<(Judgement, Value), String> {
+) -> Result<(Judgement, Value, String), String> {
     let event = case.event_bytes(&paths.events)?;
     let event_sent = event.clone();
     let timeout = Duration::from_millis(case.invoke.timeout_ms.unwrap_or(5_000));
@@ -197,11 +198,11 @@ pub(super) async fn run_case(
     }
     let normalised = normalise(&seen);
     if strict || weaker.is_empty() {
-        return Ok((Judgement::Checked(problems), normalised));
+        return Ok((Judgement::Checked(problems), normalised, logs));
     }
     let level = weaker.iter().map(|(also, _)| also.level).min().unwrap_or(Level::Reference);
     let rules = weaker.iter().flat_map(|(also, _)| also.rules.iter().cloned()).collect();
-    Ok((Judgement::Lesser { rules, level, problems }, normalised))
+    Ok((Judgement::Lesser { rules, level, problems }, normalised, logs))
 }
 
 /// What the container host's agent needs to run `case` with `target`'s adapter (as
@@ -220,14 +221,21 @@ pub(super) fn case_request(case: &Case, target: &Target, event: Vec<u8>) -> Case
     }
 }
 
-pub(super) async fn run_corpus(rel: &str, target: &Target, paths: &Paths) -> Result<(Judgement, Value), String> {
+/// Runs a corpus event against the echo app: the judgement, the normalised observation
+/// and the adapter's log.
+pub(super) async fn run_corpus(
+    rel: &str,
+    target: &Target,
+    paths: &Paths,
+) -> Result<(Judgement, Value, String), String> {
     let event = std::fs::read(paths.events.join(rel)).map_err(|e| format!("{rel}: {e}"))?;
     let echo = AppHandle::prepare(AppKind::Echo, None, &paths.root, EchoOptions::default()).await?;
-    let (seen, _) = execute(target.argv(), echo, &[], Duration::from_secs(5), invocation(event.clone(), None)).await?;
+    let (seen, logs) =
+        execute(target.argv(), echo, &[], Duration::from_secs(5), invocation(event.clone(), None)).await?;
     let normalised = normalise(&seen);
     if let Some(problem) = survival_problem(&seen) {
         let rule = if rel.starts_with("invalid/") { spec::CORPUS_INVALID } else { spec::CORPUS_SURVIVES };
-        return Ok((Judgement::Broke { rules: vec![rule], problems: vec![problem] }, normalised));
+        return Ok((Judgement::Broke { rules: vec![rule], problems: vec![problem] }, normalised, logs));
     }
     // The MUST rules derived from the event itself, whatever the reference recorded; the
     // differences from the reference are listed with them.
@@ -247,10 +255,10 @@ pub(super) async fn run_corpus(rel: &str, target: &Target, paths: &Paths) -> Res
         if let Judgement::Checked(differences) = against_reference {
             problems.extend(differences);
         }
-        return Ok((Judgement::Broke { rules, problems }, normalised));
+        return Ok((Judgement::Broke { rules, problems }, normalised, logs));
     }
     // The observation is kept either way: the suite test records it as the snapshot.
-    Ok((judge_against_snapshot(&snapshot, &normalised), normalised))
+    Ok((judge_against_snapshot(&snapshot, &normalised), normalised, logs))
 }
 
 /// Why an observation shows the adapter crashed or hung on an event, if it does: the
