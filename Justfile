@@ -92,6 +92,11 @@ bench *ARGS: images
     scripts/bench-containers.sh reference lwa
     cat target/bench/containers.md >> target/bench/summary.md
 
+# Instructions per invocation of the shipped x86_64 binary under callgrind (small v2 event, 1 MiB
+# answer, pass-through) against benches/instructions-baseline.json: fails on more than 10% growth (CI).
+instructions *ARGS: build-release
+    scripts/instructions.sh {{ARGS}}
+
 # Image start to the first answered invocation, per sample app's image; target/bench/containers.md.
 # Cold start inside a container: the reference adapter vs LWA 1.0 (or NAME=PATH ...).
 bench-containers *ARGS: images

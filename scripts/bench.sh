@@ -8,7 +8,8 @@
 #   scripts/bench.sh --runs 3 --quick                  # driver options (target/release/lwa-bench --help)
 #
 # The word `lwa` stands for awslabs' LWA 1.0 release build, made once from crates.io by
-# scripts/lwa-build.sh into target/bench/lwa-1.0/.
+# scripts/lwa-build.sh into target/bench/lwa-1.0/; `lwa=PATH` labels the binary at PATH
+# `lwa` instead (nothing is built).
 #
 # Writes target/bench/report.json and target/bench/summary.md; prints a table.
 set -euo pipefail
@@ -21,8 +22,11 @@ while [ $# -gt 0 ]; do
         --) shift; options+=("$@"); break ;;
         --quick | --no-harness | -h | --help | -V | --version | --*=*) options+=("$1") ;;
         -*) options+=("$1" "${2:-}"); shift ;;
-        lwa | lwa=*)
+        lwa)
             adapters+=("lwa=$(scripts/lwa-build.sh)") ;;
+        lwa=*)
+            # An LWA binary of the user's own (another version, another build): used as given.
+            adapters+=("$1") ;;
         *) adapters+=("$1") ;;
     esac
     shift
