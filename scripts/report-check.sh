@@ -7,7 +7,12 @@
 #   - the summary numbers in the rendered DOM equal report.json's counts;
 #   - the link of a failing case (from "Rules broken") leads to an element holding its
 #     problem text (rendered at file://...#case-..., screenshot case.png);
-#   - the benchmark page has a chart per metric of report.json, each bar at its median.
+#   - the benchmark page has a chart per metric of report.json, each bar at its median;
+#     a latency CDF with one line per candidate that has a warm_latency_distribution (its
+#     points and its p50 those of report.json), and a chunk arrival chart with one step
+#     line per candidate that has stream_chunk_arrival chunks (their count and bytes);
+#     where report.json has neither, the page says what it did not draw. The lower part
+#     of the page (from the CDF on) is screenshot apart: bench-charts.png.
 # Chromium is installed when missing (apt-get). Where it cannot be, the check is skipped
 # with a loud message, or fails when CI is set. The last line is "N passed, N failed".
 set -euo pipefail
@@ -189,6 +194,59 @@ def check(out, faulty_path, reference_path, bench_path, case_anchor):
     report(bars > 0 and wrong == 0, f"bench: {bars} bars, each at its report.json median")
     cold = next(dom.all(lambda n: n.tag == "svg" and n.attrs.get("data-by-run") == "cold_start_ms"), None)
     report(cold is not None, "bench: the cold start by run chart")
+    check_bench_extras(dom, bench)
+
+def series(dom, chart):
+    svg = next(dom.all(lambda n: n.tag == "svg" and n.attrs.get("data-chart") == chart), None)
+    if svg is None:
+        return None
+    return [(g.attrs["data-candidate"], g) for g in svg.all(lambda n: n.tag == "g" and "data-candidate" in n.attrs)]
+
+def not_drawn(dom, what):
+    # The "Not drawn" heading and what follows it.
+    heading = by_id(dom, "not-drawn")
+    if heading is None:
+        return False
+    after = heading.parent.children[heading.parent.children.index(heading) + 1:]
+    return what in words(" ".join(c if isinstance(c, str) else c.text() for c in after))
+
+def check_bench_extras(dom, bench):
+    # The latency distribution: a line per candidate that has one, with its points.
+    want = [c for c in bench["candidates"] if (c.get("warm_latency_distribution") or {}).get("values")]
+    lines = series(dom, "warm-cdf")
+    if not want:
+        report(lines is None and not_drawn(dom, "latency distribution"),
+               "bench: no latency distribution in report.json, and the page says it is not drawn")
+    elif lines is None:
+        report(False, "bench: report.json has latency distributions but the page has no CDF")
+    else:
+        report([l for l, _ in lines] == [c["label"] for c in want],
+               f"bench: the CDF has a line for each of the {len(want)} candidates with a distribution ({[l for l, _ in lines]})")
+        for c, (label, g) in zip(want, lines):
+            d = c["warm_latency_distribution"]
+            polylines = list(g.all(lambda n: n.tag == "polyline"))
+            points = len(polylines[0].attrs.get("points", "").split()) if len(polylines) == 1 else 0
+            p50 = d["values"][d["percentiles"].index(50)] if 50 in d["percentiles"] else None
+            same = points == len(d["values"]) and p50 is not None and abs(float(g.attrs["data-p50"]) - p50) <= 1e-9 * max(1, p50)
+            report(same, f"bench: CDF line of {label}: {points} points for {len(d['values'])} percentiles, p50 {g.attrs.get('data-p50')} = {p50}")
+    # Streaming chunk arrival: a step line per candidate with chunks.
+    want = [c for c in bench["candidates"] if (c.get("stream_chunk_arrival") or {}).get("chunks")]
+    steps = series(dom, "stream-chunks")
+    if not want:
+        report(steps is None and not_drawn(dom, "chunk arrival"),
+               "bench: no chunk arrival in report.json, and the page says it is not drawn")
+    elif steps is None:
+        report(False, "bench: report.json has streamed chunks but the page has no chunk chart")
+    else:
+        report([l for l, _ in steps] == [c["label"] for c in want],
+               f"bench: the chunk chart has a series for each of the {len(want)} candidates with chunks ({[l for l, _ in steps]})")
+        for c, (label, g) in zip(want, steps):
+            chunks = c["stream_chunk_arrival"]["chunks"]
+            dots = len(list(g.all(lambda n: n.tag == "circle")))
+            paths = len(list(g.all(lambda n: n.tag == "path")))
+            same = (int(g.attrs["data-chunks"]) == len(chunks) == dots and paths == 1
+                    and int(g.attrs["data-bytes"]) == sum(x["bytes"] for x in chunks))
+            report(same, f"bench: chunk series of {label}: {dots} dots and one step line for {len(chunks)} chunks, {g.attrs.get('data-bytes')} bytes")
 
 if sys.argv[1] == "link":
     link(sys.argv[2])
@@ -249,6 +307,17 @@ if [ -n "$anchor" ]; then
   printf '<!DOCTYPE html><html><head><style>body{margin:0}iframe{border:0;display:block;width:1400px;height:1200px}</style></head><body><iframe src="conformance/index.html#%s"></iframe></body></html>\n' \
     "$anchor" >"$OUT/case-frame.html"
   browse case-shot --window-size=1400,1200 --screenshot="$OUT/case.png" "file://$ROOT/$OUT/case-frame.html" >/dev/null || true
+fi
+
+# The lower part of the benchmark page (the latency CDF and the chunk arrival), framed
+# the same way.
+printf '<!DOCTYPE html><html><head><style>body{margin:0}iframe{border:0;display:block;width:1400px;height:1500px}</style></head><body><iframe src="bench/index.html#latency-distribution"></iframe></body></html>\n' \
+  >"$OUT/bench-charts-frame.html"
+if browse bench-charts-shot --window-size=1400,1500 --screenshot="$OUT/bench-charts.png" \
+  "file://$ROOT/$OUT/bench-charts-frame.html" >/dev/null && [ -s "$OUT/bench-charts.png" ]; then
+  ok "bench: screenshot $OUT/bench-charts.png from the latency distribution on"
+else
+  bad "bench: no screenshot of the lower part ($(tail -n 3 "$WORK/bench-charts-shot.log" | tr '\n' ' '))"
 fi
 
 while IFS= read -r line; do

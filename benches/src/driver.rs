@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::metric::Metric;
 use crate::procfs;
-use crate::session::{self, Adapter, Events, Measured, Workload};
+use crate::session::{self, Adapter, Events, Measured, StreamTrace, Workload};
 
 /// Everything a run needs to know.
 #[derive(Debug, Clone)]
@@ -49,6 +49,12 @@ pub struct CandidateResult {
     pub details: BTreeMap<String, Vec<f64>>,
     /// What went wrong, with the run it happened in.
     pub errors: Vec<String>,
+    /// Every measured small-event latency of the latency phase over all runs, in µs (the
+    /// per-run samples behind [`Metric::WarmP50`] and [`Metric::WarmP99`]).
+    pub warm_latencies_us: Vec<f64>,
+    /// The chunks of the representative streamed invocation (median first byte) of the
+    /// last run that streamed, and that run.
+    pub stream_chunks: Option<(usize, StreamTrace)>,
     /// Set when a session could not even start (init failed, no pid): the candidate is
     /// skipped from then on, so a broken adapter costs one failure, not a whole run of
     /// init timeouts.
@@ -91,6 +97,10 @@ impl CandidateResult {
                 for (name, value) in measured.details {
                     self.details.entry(name).or_default().push(value);
                 }
+                self.warm_latencies_us.extend(measured.warm_latencies_us);
+                if let Some(trace) = measured.stream_chunks {
+                    self.stream_chunks = Some((run, trace));
+                }
                 for error in measured.errors {
                     self.errors.push(format!("run {}, {phase}: {error}", run + 1));
                 }
@@ -108,6 +118,14 @@ impl CandidateResult {
     pub fn median(&self, metric: Metric) -> Option<f64> {
         let values: Vec<f64> = self.samples.get(&metric)?.iter().map(|s| s.value).collect();
         crate::stats::median(&values)
+    }
+
+    /// The percentiles of the warm small-event latencies over all runs, in µs, at
+    /// [`crate::stats::distribution_points`]: pairs of (percentile, latency).
+    pub fn warm_distribution(&self) -> Option<Vec<(f64, f64)>> {
+        let points = crate::stats::distribution_points();
+        let values = crate::stats::percentiles(&self.warm_latencies_us, &points)?;
+        Some(points.into_iter().zip(values).collect())
     }
 
     /// The value of a metric in one run (the median of that run's samples).
@@ -227,6 +245,46 @@ mod tests {
         let added: Vec<f64> = adapter.samples[&Metric::WarmAddedP50].iter().map(|s| s.value).collect();
         assert_eq!(added, vec![100.0, 90.0, 170.0]);
         assert_eq!(adapter.median(Metric::WarmAddedP50), Some(100.0));
+    }
+
+    #[test]
+    fn latencies_pool_over_runs_and_the_last_runs_stream_is_kept() {
+        let mut adapter = CandidateResult::new("a", Some("/a".into()), false);
+        let trace =
+            |ms: f64| StreamTrace { picked_from: 3, chunks: vec![session::ChunkArrival { at_ms: ms, bytes: 9 }] };
+        for run in 0..2 {
+            let measured = Measured {
+                warm_latencies_us: (1..=100).map(|v| f64::from(v + 100 * run as u32)).collect(),
+                stream_chunks: Some(trace(run as f64)),
+                ..Measured::default()
+            };
+            adapter.merge(run, "buffered", Ok(measured));
+        }
+        let distribution = adapter.warm_distribution().expect("a distribution");
+        assert_eq!(distribution.len(), 102);
+        assert_eq!(distribution[0], (0.0, 1.0));
+        assert_eq!(distribution[50], (50.0, 100.0));
+        assert_eq!(distribution[99], (99.0, 198.0));
+        assert_eq!(distribution[100], (99.9, 200.0));
+        assert_eq!(distribution[101], (100.0, 200.0));
+        assert_eq!(adapter.stream_chunks, Some((1, trace(1.0))));
+        assert!(CandidateResult::default().warm_distribution().is_none());
+    }
+
+    #[test]
+    fn the_representative_stream_has_the_median_first_byte() {
+        let ms = Duration::from_millis;
+        let invocations = vec![
+            vec![(ms(30), 1), (ms(31), 2)],
+            vec![(ms(10), 1)],
+            vec![(ms(20), 4), (ms(25), 5), (ms(26), 6)],
+            vec![(ms(40), 1)],
+        ];
+        let trace = StreamTrace::median_of(&invocations).expect("a trace");
+        assert_eq!(trace.picked_from, 4);
+        let got: Vec<(f64, usize)> = trace.chunks.iter().map(|c| (c.at_ms, c.bytes)).collect();
+        assert_eq!(got, vec![(20.0, 4), (25.0, 5), (26.0, 6)]);
+        assert_eq!(StreamTrace::median_of(&[]), None);
     }
 
     #[test]

@@ -7,9 +7,11 @@
 //! the median over all runs, the whisker the run-to-run spread (the smallest and the
 //! largest of the per-run medians), a dashed line the goal of [`crate::report::TARGETS`]
 //! (relative goals drawn at the bound times the first adapter's median). Then each cold
-//! start by run. report.json holds no per-invocation latencies (only each run's p50 and
-//! p99) and no streamed chunk arrival times, so there is no latency distribution and no
-//! chunk timeline; the page says so.
+//! start by run; the distribution of the warm small-event latencies (a CDF per candidate,
+//! from `warm_latency_distribution`); and when the body chunks of a streamed invocation
+//! arrived (cumulative bytes over time per candidate, from `stream_chunk_arrival`). A
+//! report.json of an earlier version lacks the last two: the page names what it could
+//! not draw.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -40,6 +42,7 @@ struct Candidate<'a> {
     kind: &'a str,
     colour: &'static str,
     metrics: Option<&'a serde_json::Map<String, Value>>,
+    doc: &'a Value,
 }
 
 impl Candidate<'_> {
@@ -55,6 +58,27 @@ impl Candidate<'_> {
         doc.and_then(|m| m.get("median"))
             .and_then(Value::as_f64)
             .or_else(|| crate::stats::median(&self.samples(metric).iter().map(|s| s.1).collect::<Vec<_>>()))
+    }
+
+    /// The warm latency distribution as (percentile, µs), by percentile; `None` without one.
+    fn distribution(&self) -> Option<Vec<(f64, f64)>> {
+        let d = self.doc.get("warm_latency_distribution")?;
+        let ps = d.get("percentiles")?.as_array()?.iter().map(Value::as_f64);
+        let values = d.get("values")?.as_array()?.iter().map(Value::as_f64);
+        let mut points: Vec<(f64, f64)> = ps.zip(values).filter_map(|(p, v)| Some((p?, v?))).collect();
+        points.retain(|(p, v)| p.is_finite() && v.is_finite());
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        (!points.is_empty()).then_some(points)
+    }
+
+    /// The streamed chunks as (ms since the request, bytes), by arrival; `None` without.
+    fn chunks(&self) -> Option<Vec<(f64, u64)>> {
+        let list = self.doc.get("stream_chunk_arrival")?.get("chunks")?.as_array()?;
+        let mut chunks: Vec<(f64, u64)> =
+            list.iter().filter_map(|c| Some((c.get("at_ms")?.as_f64()?, c.get("bytes")?.as_u64()?))).collect();
+        chunks.retain(|c| c.0.is_finite());
+        chunks.sort_by(|a, b| a.0.total_cmp(&b.0));
+        (!chunks.is_empty()).then_some(chunks)
     }
 
     /// The median of each run, in run order.
@@ -82,7 +106,7 @@ fn candidates(doc: &Value) -> Vec<Candidate<'_>> {
                 }
             };
             let label = c.get("label").and_then(Value::as_str).unwrap_or("?");
-            Candidate { label, kind, colour, metrics: c.get("metrics").and_then(Value::as_object) }
+            Candidate { label, kind, colour, metrics: c.get("metrics").and_then(Value::as_object), doc: c }
         })
         .collect()
 }
@@ -310,6 +334,277 @@ fn by_run_chart(metric: Metric, all: &[Candidate<'_>]) -> String {
     svg
 }
 
+/// Ticks for a log axis over `[lo, hi]` (both above zero): 1, 2 and 5 times the powers of
+/// ten inside it, or every digit times them when that gives fewer than three.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let decades = lo.log10().floor() as i32..=hi.log10().ceil() as i32;
+    let within = |multiples: &[f64]| -> Vec<f64> {
+        decades
+            .clone()
+            .flat_map(|e| multiples.iter().map(move |m| m * 10f64.powi(e)))
+            .filter(|t| *t >= lo * (1.0 - 1e-9) && *t <= hi * (1.0 + 1e-9))
+            .collect()
+    };
+    let ticks = within(&[1.0, 2.0, 5.0]);
+    if ticks.len() >= 3 {
+        ticks
+    } else {
+        within(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+    }
+}
+
+/// A horizontal axis: linear, or logarithmic for values over a wide range.
+#[derive(Debug, Clone, Copy)]
+enum Axis {
+    Linear(Scale),
+    /// log10 of the bounds, and the pixels.
+    Log {
+        lo: f64,
+        hi: f64,
+        from: f64,
+        to: f64,
+    },
+}
+
+impl Axis {
+    /// A log axis when the values (all above zero) span a factor of ten or more.
+    fn new(values: &[f64], from: f64, to: f64) -> Axis {
+        let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        if lo > 0.0 && hi.is_finite() && hi / lo >= 10.0 {
+            Axis::Log { lo: (lo / 1.15).log10(), hi: (hi * 1.15).log10(), from, to }
+        } else {
+            Axis::Linear(Scale::new(values.iter().copied(), from, to, false))
+        }
+    }
+
+    fn at(&self, v: f64) -> f64 {
+        match self {
+            Axis::Linear(scale) => scale.at(v),
+            Axis::Log { lo, hi, from, to } => from + (v.max(1e-12).log10() - lo) / (hi - lo) * (to - from),
+        }
+    }
+
+    fn ticks(&self) -> Vec<f64> {
+        match self {
+            Axis::Linear(scale) => scale.ticks(),
+            Axis::Log { lo, hi, .. } => log_ticks(10f64.powf(*lo), 10f64.powf(*hi)),
+        }
+    }
+
+    fn is_log(&self) -> bool {
+        matches!(self, Axis::Log { .. })
+    }
+}
+
+/// The value at percentile `p` of a distribution (the first point at or above it).
+fn at_percentile(points: &[(f64, f64)], p: f64) -> Option<f64> {
+    points.iter().find(|(q, _)| *q >= p).map(|(_, v)| *v)
+}
+
+/// The legend under a chart, from `top`: a line per series with its swatch, label and
+/// `note`. Its height is [`legend_height`].
+fn legend(svg: &mut String, left: f64, top: f64, entries: &[(&Candidate<'_>, String)]) {
+    for (i, (c, note)) in entries.iter().enumerate() {
+        let y = top + 20.0 * i as f64;
+        let _ = write!(
+            svg,
+            "<rect x=\"{left:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\">\
+             {}<tspan fill=\"#69707d\"> · {}</tspan></text>",
+            y,
+            c.colour,
+            left + 18.0,
+            y + 10.5,
+            escape(c.label),
+            escape(note)
+        );
+    }
+}
+
+fn legend_height(entries: usize) -> f64 {
+    20.0 * entries as f64
+}
+
+/// A tick's label: whole numbers without decimals.
+fn tick_label(t: f64) -> String {
+    if (t - t.round()).abs() < 1e-9 {
+        format!("{t:.0}")
+    } else {
+        number(t)
+    }
+}
+
+/// The CDF of the warm small-event latencies, a line per candidate that has them.
+fn cdf_chart(all: &[Candidate<'_>]) -> String {
+    let series: Vec<(&Candidate<'_>, Vec<(f64, f64)>)> =
+        all.iter().filter_map(|c| Some((c, c.distribution()?))).collect();
+    if series.is_empty() {
+        return String::new();
+    }
+    let (width, left, right, top, bottom) = (900.0, 56.0, 40.0, 14.0, 334.0);
+    let height = bottom + 52.0 + legend_height(series.len());
+    let values: Vec<f64> = series.iter().flat_map(|(_, points)| points.iter().map(|p| p.1)).collect();
+    let x = Axis::new(&values, left, width - right);
+    let y = |p: f64| bottom - p / 100.0 * (bottom - top);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" data-chart=\"warm-cdf\" data-scale=\"{}\" width=\"{width}\" \
+         height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"share of warm invocations \
+         at or below each latency, per candidate\">",
+        if x.is_log() { "log" } else { "linear" }
+    );
+    let title = format!("latency, µs{}", if x.is_log() { " (log scale)" } else { "" });
+    let grid = Grid { left, right: width - right, top, bottom };
+    grid.vertical(&mut svg, x.ticks().into_iter().map(|t| (x.at(t), tick_label(t))), &title);
+    grid.horizontal(&mut svg, [0.0, 25.0, 50.0, 75.0, 100.0].into_iter().map(|p| (y(p), format!("{p:.0}%"))));
+    // The median and the 99th percentile, named at the right edge.
+    for (p, name) in [(50.0, "p50"), (99.0, "p99")] {
+        let ty = y(p);
+        let _ = write!(
+            svg,
+            "<line x1=\"{left}\" y1=\"{ty:.1}\" x2=\"{:.1}\" y2=\"{ty:.1}\" stroke=\"#aab2bf\" stroke-dasharray=\"4 3\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"#69707d\">{name}</text>",
+            width - right,
+            width - right + 4.0,
+            ty + 4.0
+        );
+    }
+    let mut entries = Vec::new();
+    for (c, points) in &series {
+        let line: Vec<String> = points.iter().map(|(p, v)| format!("{:.1},{:.1}", x.at(*v), y(*p))).collect();
+        let (p50, p99) = (at_percentile(points, 50.0), at_percentile(points, 99.0));
+        let _ = write!(
+            svg,
+            "<g data-candidate=\"{}\" data-points=\"{}\" data-p50=\"{}\" data-p99=\"{}\"><polyline points=\"{}\" \
+             fill=\"none\" stroke=\"{}\" stroke-width=\"2\" stroke-linejoin=\"round\"/></g>",
+            escape(c.label),
+            points.len(),
+            p50.unwrap_or(f64::NAN),
+            p99.unwrap_or(f64::NAN),
+            line.join(" "),
+            c.colour
+        );
+        let note = match (p50, p99) {
+            (Some(a), Some(b)) => format!("p50 {} · p99 {} µs", number(a), number(b)),
+            _ => String::new(),
+        };
+        entries.push((*c, note));
+    }
+    legend(&mut svg, left, bottom + 50.0, &entries);
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The plotting area of a chart, for its grid lines and their labels.
+struct Grid {
+    left: f64,
+    right: f64,
+    top: f64,
+    bottom: f64,
+}
+
+impl Grid {
+    /// Vertical grid lines at `(x, label)`, labelled under the area, and the axis title.
+    fn vertical(&self, svg: &mut String, ticks: impl Iterator<Item = (f64, String)>, title: &str) {
+        let Grid { left, right, top, bottom } = *self;
+        for (tx, label) in ticks {
+            let _ = write!(
+                svg,
+                "<line x1=\"{tx:.1}\" y1=\"{top}\" x2=\"{tx:.1}\" y2=\"{bottom}\" stroke=\"#e3e6ec\"/>\
+                 <text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#69707d\">{label}</text>",
+                bottom + 15.0
+            );
+        }
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#69707d\">{}</text>",
+            (left + right) / 2.0,
+            bottom + 36.0,
+            escape(title)
+        );
+    }
+
+    /// Horizontal grid lines at `(y, label)`, labelled left of the area.
+    fn horizontal(&self, svg: &mut String, ticks: impl Iterator<Item = (f64, String)>) {
+        let Grid { left, right, .. } = *self;
+        for (ty, label) in ticks {
+            let _ = write!(
+                svg,
+                "<line x1=\"{left}\" y1=\"{ty:.1}\" x2=\"{right:.1}\" y2=\"{ty:.1}\" stroke=\"#e3e6ec\"/><text x=\"{:.1}\" \
+                 y=\"{:.1}\" text-anchor=\"end\" fill=\"#69707d\">{label}</text>",
+                left - 6.0,
+                ty + 4.0
+            );
+        }
+    }
+}
+
+/// A byte count: bytes, or KiB and MiB from ten of them.
+fn bytes_label(bytes: f64) -> String {
+    if bytes >= 10.0 * 1024.0 * 1024.0 {
+        format!("{} MiB", tick_label(bytes / (1024.0 * 1024.0)))
+    } else if bytes >= 10.0 * 1024.0 {
+        format!("{} KiB", tick_label(bytes / 1024.0))
+    } else {
+        format!("{} B", tick_label(bytes))
+    }
+}
+
+/// Cumulative body bytes of the representative streamed invocation over time, a step line
+/// per candidate that has one, a dot at each chunk.
+fn chunk_chart(all: &[Candidate<'_>]) -> String {
+    let series: Vec<(&Candidate<'_>, Vec<(f64, u64)>)> = all.iter().filter_map(|c| Some((c, c.chunks()?))).collect();
+    if series.is_empty() {
+        return String::new();
+    }
+    let (width, left, right, top, bottom) = (900.0, 64.0, 24.0, 14.0, 294.0);
+    let height = bottom + 52.0 + legend_height(series.len());
+    let last = series.iter().flat_map(|(_, c)| c.iter().map(|c| c.0)).fold(0.0, f64::max);
+    let total = series.iter().map(|(_, c)| c.iter().map(|c| c.1).sum::<u64>()).max().unwrap_or(0) as f64;
+    let x = Scale::new([0.0, last].into_iter(), left, width - right, true);
+    let y = Scale::new([0.0, total].into_iter(), bottom, top, true);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" data-chart=\"stream-chunks\" width=\"{width}\" height=\"{height}\" \
+         viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"body bytes received over time in one streamed \
+         invocation, per candidate\">"
+    );
+    let grid = Grid { left, right: width - right, top, bottom };
+    grid.vertical(&mut svg, x.ticks().into_iter().map(|t| (x.at(t), tick_label(t))), "ms since the request");
+    grid.horizontal(&mut svg, y.ticks().into_iter().map(|t| (y.at(t), bytes_label(t))));
+    let mut entries = Vec::new();
+    for (c, chunks) in &series {
+        let mut path = format!("M{:.1} {:.1}", x.at(0.0), y.at(0.0));
+        let mut dots = String::new();
+        let mut bytes = 0u64;
+        for (at, size) in chunks {
+            bytes += size;
+            let (cx, cy) = (x.at(*at), y.at(bytes as f64));
+            let _ = write!(path, "H{cx:.1}V{cy:.1}");
+            let _ = write!(dots, "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"3.2\"/>");
+        }
+        let _ = write!(
+            svg,
+            "<g data-candidate=\"{}\" data-chunks=\"{}\" data-bytes=\"{bytes}\" data-first-ms=\"{}\" data-last-ms=\"{}\" \
+             fill=\"{}\"><path d=\"{path}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\" stroke-opacity=\"0.85\"/>{dots}</g>",
+            escape(c.label),
+            chunks.len(),
+            chunks[0].0,
+            chunks[chunks.len() - 1].0,
+            c.colour,
+            c.colour
+        );
+        let note = format!(
+            "{} chunk{}, first {} ms, last {} ms",
+            chunks.len(),
+            if chunks.len() == 1 { "" } else { "s" },
+            number(chunks[0].0),
+            number(chunks[chunks.len() - 1].0)
+        );
+        entries.push((*c, note));
+    }
+    legend(&mut svg, left, bottom + 50.0, &entries);
+    svg.push_str("</svg>");
+    svg
+}
+
 fn text<'a>(doc: &'a Value, key: &str) -> &'a str {
     doc.get(key).and_then(Value::as_str).unwrap_or_default()
 }
@@ -443,11 +738,66 @@ pub fn page(doc: &Value) -> String {
             );
         }
     }
-    out.push_str(
-        "<h2 id=\"not-drawn\">Not drawn</h2><p class=\"muted\">The latency distribution of warm invocations (a CDF per \
-         adapter) and streaming chunk arrival over time: report.json records each run's p50 and p99 and the time to \
-         the first streamed byte, not every invocation's latency or each chunk's arrival.</p>\n</body>\n</html>\n",
-    );
+    let mut not_drawn = Vec::new();
+    let cdf = cdf_chart(&all);
+    out.push_str("<h2 id=\"latency-distribution\">Warm latency distribution</h2>\n");
+    if cdf.is_empty() {
+        not_drawn.push(
+            "The latency distribution of warm invocations (a CDF per candidate): this report.json records each \
+             run's p50 and p99, not the distribution of the invocations' latencies (warm_latency_distribution).",
+        );
+        out.push_str(
+            "<p class=\"muted\">Not recorded in this report.json (see <a href=\"#not-drawn\">Not drawn</a>).</p>\n",
+        );
+    } else {
+        let count = all
+            .iter()
+            .filter_map(|c| c.doc.get("warm_latency_distribution")?.get("count")?.as_u64())
+            .max()
+            .unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "<section class=\"metric\"><h3>{} <span class=\"muted\">(share of invocations at or below each latency; \
+             further left is faster)</span></h3>\n<p class=\"muted\">Every measured small-event invocation of the latency \
+             phase, all runs together (up to {count} per candidate), at each whole percentile, p99.9, and the slowest at \
+             100%. The steeper and further left a line, the faster and steadier the candidate; the tail above p99 shows \
+             its stalls. Pooled over the runs, its p50 and p99 can differ a little from the table's, which are medians \
+             of each run's.</p>\n{cdf}</section>",
+            escape(&Metric::WarmP50.label(concurrency).replace(" p50", ""))
+        );
+    }
+    let chunks = chunk_chart(&all);
+    out.push_str("<h2 id=\"chunk-arrival\">Streaming chunk arrival</h2>\n");
+    if chunks.is_empty() {
+        not_drawn.push(
+            "Streaming chunk arrival over time: this report.json records the time to the first streamed byte, \
+             not when each chunk arrived (stream_chunk_arrival).",
+        );
+        out.push_str(
+            "<p class=\"muted\">Not recorded in this report.json (see <a href=\"#not-drawn\">Not drawn</a>).</p>\n",
+        );
+    } else {
+        let event = workload.get("stream_invocations").and_then(Value::as_u64).map_or_else(String::new, |n| {
+            format!(" (of the {n} measured per run, the one whose first byte came at the median time, in the last run)")
+        });
+        let _ = writeln!(
+            out,
+            "<section class=\"metric\"><h3>Body bytes received over time, one streamed invocation \
+             <span class=\"muted\">(Function URL event, <code>/stream</code>: the app sends three chunks)</span></h3>\n\
+             <p class=\"muted\">Each dot is a body chunk as it reached the caller{event}; the floor reads the app \
+             directly. A line further left delivers sooner; a chunk that waits shows as a long flat step. The app \
+             sleeps 0 ms between its chunks, which its runtime's 1 ms timer can round up to a millisecond: a gap of \
+             about 1 ms may be the app's own, not the adapter's.</p>\n{chunks}</section>"
+        );
+    }
+    if !not_drawn.is_empty() {
+        out.push_str("<h2 id=\"not-drawn\">Not drawn</h2>");
+        for note in not_drawn {
+            let _ = write!(out, "<p class=\"muted\">{}</p>", escape(note));
+        }
+        out.push('\n');
+    }
+    out.push_str("</body>\n</html>\n");
     out
 }
 
@@ -533,6 +883,137 @@ mod tests {
             page.contains("(<span class=\"missed\">NOT met</span>)")
                 && page.contains("(<span class=\"met\">met</span>)")
         );
+    }
+
+    /// [`doc`] with a latency distribution for `with_cdf` and streamed chunks for
+    /// `with_chunks` (candidates by index).
+    fn doc_with(with_cdf: &[usize], with_chunks: &[usize]) -> Value {
+        let mut doc = doc();
+        let candidates = doc["candidates"].as_array_mut().unwrap();
+        for &i in with_cdf {
+            // 100 µs to 10 ms times the candidate's index plus one: a wide spread.
+            let ps = crate::stats::distribution_points();
+            let values: Vec<f64> = ps.iter().map(|p| (100.0 + p * 99.0) * (i as f64 + 1.0)).collect();
+            candidates[i]["warm_latency_distribution"] =
+                json!({"unit": "µs", "count": 600, "percentiles": ps, "values": values});
+        }
+        for &i in with_chunks {
+            let at = |n: f64| n + 0.5 * i as f64;
+            candidates[i]["stream_chunk_arrival"] = json!({"run": 1, "picked_from": 20, "chunks": [
+                {"at_ms": at(0.2), "bytes": 9}, {"at_ms": at(1.3), "bytes": 9}, {"at_ms": at(2.4), "bytes": 9},
+            ]});
+        }
+        doc
+    }
+
+    /// The chart `data-chart="{name}"` of the page, or None.
+    fn chart<'a>(page: &'a str, name: &str) -> Option<&'a str> {
+        let chart = &page[page.find(&format!("data-chart=\"{name}\""))?..];
+        Some(&chart[..chart.find("</svg>")?])
+    }
+
+    /// The `<g>` of each candidate in a chart, by label.
+    fn series(chart: &str) -> Vec<(&str, &str)> {
+        chart
+            .split("<g data-candidate=\"")
+            .skip(1)
+            .map(|g| (g.split('"').next().unwrap(), &g[..g.find("</g>").unwrap()]))
+            .collect()
+    }
+
+    fn attribute<'a>(g: &'a str, name: &str) -> &'a str {
+        g.split(&format!(" {name}=\"")).nth(1).unwrap().split('"').next().unwrap()
+    }
+
+    #[test]
+    fn the_cdf_has_a_line_per_candidate_with_a_distribution() {
+        let page = page(&doc_with(&[0, 2, 3], &[]));
+        let cdf = chart(&page, "warm-cdf").expect("a CDF");
+        let lines = series(cdf);
+        let labels: Vec<&str> = lines.iter().map(|l| l.0).collect();
+        assert_eq!(labels, ["floor", "lwa", "&lt;script&gt;alert(1)&lt;/script&gt;"], "the harness has none");
+        for (i, (_, g)) in [0, 2, 3].into_iter().zip(&lines) {
+            assert_eq!(g.matches("<polyline").count(), 1, "{g}");
+            assert_eq!(attribute(g, "data-points"), "102");
+            let points = attribute(g, "points").split(' ').count();
+            assert_eq!(points, 102, "{g}");
+            // The legend and the attributes give the distribution's own p50 and p99.
+            let scale = i as f64 + 1.0;
+            assert_eq!(attribute(g, "data-p50").parse::<f64>().unwrap(), (100.0 + 50.0 * 99.0) * scale);
+            assert_eq!(attribute(g, "data-p99").parse::<f64>().unwrap(), (100.0 + 99.0 * 99.0) * scale);
+        }
+        // 100 µs to 40 ms: a log axis with round ticks.
+        assert!(cdf.contains("data-scale=\"log\"") && cdf.contains("(log scale)"), "{cdf}");
+        assert!(cdf.contains(">1000</text>") && cdf.contains(">10000</text>"), "{cdf}");
+        assert!(cdf.contains("floor<tspan fill=\"#69707d\"> · p50 5050 · p99 9901 µs</tspan>"), "{cdf}");
+        // The missing chart is named, the drawn one is not.
+        let not_drawn = &page[page.find("id=\"not-drawn\"").expect("a Not drawn section")..];
+        assert!(not_drawn.contains("chunk arrival") && !not_drawn.contains("latency distribution"), "{not_drawn}");
+    }
+
+    #[test]
+    fn a_narrow_distribution_gets_a_linear_axis() {
+        let mut doc = doc_with(&[2], &[]);
+        let values: Vec<f64> = (0..102).map(|i| 200.0 + f64::from(i)).collect();
+        doc["candidates"][2]["warm_latency_distribution"]["values"] = json!(values);
+        let page = page(&doc);
+        let cdf = chart(&page, "warm-cdf").expect("a CDF");
+        assert!(cdf.contains("data-scale=\"linear\"") && !cdf.contains("log scale"), "{cdf}");
+    }
+
+    #[test]
+    fn the_chunk_chart_has_a_step_line_per_candidate_with_chunks() {
+        let page = page(&doc_with(&[], &[0, 1, 2]));
+        let chunks = chart(&page, "stream-chunks").expect("a chunk chart");
+        let lines = series(chunks);
+        assert_eq!(lines.iter().map(|l| l.0).collect::<Vec<_>>(), ["floor", "harness", "lwa"]);
+        for (i, (_, g)) in lines.iter().enumerate() {
+            assert_eq!(attribute(g, "data-chunks"), "3");
+            assert_eq!(attribute(g, "data-bytes"), "27");
+            assert_eq!(attribute(g, "data-first-ms").parse::<f64>().unwrap(), 0.2 + 0.5 * i as f64);
+            assert_eq!(g.matches("<circle").count(), 3, "a dot per chunk: {g}");
+            // A step line: from zero, along, then up at each chunk.
+            let d = attribute(g, "d");
+            assert!(d.starts_with('M') && d.matches('H').count() == 3 && d.matches('V').count() == 3, "{d}");
+        }
+        assert!(chunks.contains(">0 B</text>") && chunks.contains(">20 B</text>"), "bytes on the y axis: {chunks}");
+        assert!(
+            chunks.contains("lwa<tspan fill=\"#69707d\"> · 3 chunks, first 1.20 ms, last 3.40 ms</tspan>"),
+            "{chunks}"
+        );
+        let not_drawn = &page[page.find("id=\"not-drawn\"").expect("a Not drawn section")..];
+        assert!(not_drawn.contains("latency distribution") && !not_drawn.contains("chunk arrival"), "{not_drawn}");
+    }
+
+    #[test]
+    fn with_both_recorded_nothing_is_left_undrawn() {
+        let page = page(&doc_with(&[0, 1, 2, 3], &[0, 1, 2, 3]));
+        assert!(chart(&page, "warm-cdf").is_some() && chart(&page, "stream-chunks").is_some());
+        assert!(!page.contains("id=\"not-drawn\"") && !page.contains("Not recorded"), "{page}");
+    }
+
+    #[test]
+    fn without_the_new_fields_both_charts_are_named_as_not_drawn() {
+        let page = page(&doc());
+        assert!(chart(&page, "warm-cdf").is_none() && chart(&page, "stream-chunks").is_none());
+        let not_drawn = &page[page.find("id=\"not-drawn\"").expect("a Not drawn section")..];
+        assert!(not_drawn.contains("latency distribution") && not_drawn.contains("chunk arrival"), "{not_drawn}");
+        assert_eq!(page.matches("Not recorded in this report.json").count(), 2);
+        // A distribution without values is no distribution.
+        let mut doc = doc();
+        doc["candidates"][0]["warm_latency_distribution"] = json!({"percentiles": [50.0], "values": []});
+        assert!(chart(&super::page(&doc), "warm-cdf").is_none());
+    }
+
+    #[test]
+    fn log_ticks_are_round() {
+        assert_eq!(log_ticks(40.0, 25_000.0), [50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0]);
+        // Less than a decade: every digit.
+        assert_eq!(log_ticks(110.0, 450.0), [200.0, 300.0, 400.0]);
+        assert_eq!(tick_label(3.0), "3");
+        assert_eq!(tick_label(0.5), "0.5");
+        assert_eq!(bytes_label(27.0), "27 B");
+        assert_eq!(bytes_label(512.0 * 1024.0), "512 KiB");
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //!   built-in echo app, next to the *floor* (the same HTTP requests sent straight to the
 //!   app). It reports medians over interleaved runs as a terminal table,
 //!   `target/bench/report.json`, `target/bench/summary.md` and `target/bench/index.html`
-//!   (a chart per metric with the run-to-run spread and the goals, cold starts by run;
+//!   (a chart per metric with the run-to-run spread and the goals, cold starts by run, the
+//!   warm latency distribution and one streamed invocation's chunk arrival;
 //!   [`html`]).
 //!
 //! | Figure | How it is measured |

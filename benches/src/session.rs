@@ -88,6 +88,49 @@ pub struct Measured {
     pub errors: Vec<String>,
     /// Extra detail for the JSON report (init durations, CPU cross-checks, thread counts).
     pub details: Vec<(String, f64)>,
+    /// The latency of every measured small-event invocation of the latency phase, in µs,
+    /// in the order they ran (the samples [`Metric::WarmP50`] and [`Metric::WarmP99`] are
+    /// taken from).
+    pub warm_latencies_us: Vec<f64>,
+    /// The body chunks of the streamed first-byte invocation whose first byte came at the
+    /// median time of the session.
+    pub stream_chunks: Option<StreamTrace>,
+}
+
+/// The body chunks of one streamed invocation as they arrived.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct StreamTrace {
+    /// How many invocations it was picked from (the one with the median first byte).
+    pub picked_from: usize,
+    /// When each body chunk arrived, in ms since the request was sent (the clock of
+    /// [`Metric::StreamFirstByte`]), and its size in bytes.
+    pub chunks: Vec<ChunkArrival>,
+}
+
+/// One body chunk of a streamed invocation.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct ChunkArrival {
+    /// Milliseconds since the request was sent.
+    pub at_ms: f64,
+    /// Body bytes in the chunk.
+    pub bytes: usize,
+}
+
+impl StreamTrace {
+    /// The invocation with the median first byte among `invocations` (each the arrival
+    /// of its chunks: time since the request and size); `None` for none.
+    pub fn median_of(invocations: &[Vec<(Duration, usize)>]) -> Option<StreamTrace> {
+        let first_bytes: Vec<f64> =
+            invocations.iter().map(|c| c.first().map_or(f64::INFINITY, |(at, _)| at.as_secs_f64())).collect();
+        let picked = &invocations[crate::stats::median_index(&first_bytes)?];
+        Some(StreamTrace {
+            picked_from: invocations.len(),
+            chunks: picked
+                .iter()
+                .map(|(at, bytes)| ChunkArrival { at_ms: at.as_secs_f64() * 1e3, bytes: *bytes })
+                .collect(),
+        })
+    }
 }
 
 impl Measured {
@@ -228,6 +271,7 @@ pub async fn adapter_buffered(adapter: &Path, work: &Workload, events: &Events) 
     let us = micros(&latencies);
     push_opt(&mut out, Metric::WarmP50, percentile(&us, 50.0));
     push_opt(&mut out, Metric::WarmP99, percentile(&us, 99.0));
+    out.warm_latencies_us = us;
     out.push(Metric::Throughput, work.invocations as f64 / elapsed.as_secs_f64());
     if let (Some(before), Some(after)) = (cpu_before, cpu_after) {
         let n = work.invocations as f64;
@@ -300,13 +344,19 @@ pub async fn adapter_streaming(adapter: &Path, work: &Workload, events: &Events)
     let mut failures = 0usize;
     let mut first_failure = None;
     let mut first_bytes = Vec::with_capacity(work.stream_invocations);
+    let mut traces = Vec::with_capacity(work.stream_invocations);
     for i in 0..work.warmup.min(10) + work.stream_invocations {
         let t = Instant::now();
         let mut handle = emulator.invoke_streaming(Invocation::new(events.stream.clone())).await;
         let mut first = None;
+        let mut chunks = Vec::new();
         let outcome = loop {
             match handle.next_event().await {
-                Some(ResponseEvent::Chunk(_)) if first.is_none() => first = Some(t.elapsed()),
+                Some(ResponseEvent::Chunk(chunk)) => {
+                    let at = t.elapsed();
+                    first.get_or_insert(at);
+                    chunks.push((at, chunk.bytes.len()));
+                }
                 Some(ResponseEvent::Finished(outcome)) => break Some(outcome),
                 Some(_) => {}
                 None => break None,
@@ -314,7 +364,10 @@ pub async fn adapter_streaming(adapter: &Path, work: &Workload, events: &Events)
         };
         let streamed = matches!(outcome, Some(Outcome::Streamed { error: None, .. }));
         match (streamed, first) {
-            (true, Some(first)) if i >= work.warmup.min(10) => first_bytes.push(first),
+            (true, Some(first)) if i >= work.warmup.min(10) => {
+                first_bytes.push(first);
+                traces.push(chunks);
+            }
             (true, Some(_)) => {}
             _ => {
                 failures += 1;
@@ -323,6 +376,7 @@ pub async fn adapter_streaming(adapter: &Path, work: &Workload, events: &Events)
         }
     }
     push_opt(&mut out, Metric::StreamFirstByte, median(&micros(&first_bytes)));
+    out.stream_chunks = StreamTrace::median_of(&traces);
 
     let mut rates = Vec::with_capacity(work.bandwidth_invocations);
     for _ in 0..work.bandwidth_invocations {
@@ -439,6 +493,7 @@ pub async fn floor_buffered(work: &Workload, events: &Events) -> anyhow::Result<
     let us = micros(&latencies);
     push_opt(&mut out, Metric::WarmP50, percentile(&us, 50.0));
     push_opt(&mut out, Metric::WarmP99, percentile(&us, 99.0));
+    out.warm_latencies_us = us;
     out.push(Metric::Throughput, work.invocations as f64 / elapsed.as_secs_f64());
 
     for _ in 0..work.warmup.min(3) {
@@ -481,6 +536,7 @@ pub async fn floor_streaming(work: &Workload, events: &Events) -> anyhow::Result
     let mut out = Measured::default();
     let mut failures = 0usize;
     let mut first_bytes = Vec::with_capacity(work.stream_invocations);
+    let mut traces = Vec::with_capacity(work.stream_invocations);
     for i in 0..work.warmup.min(10) + work.stream_invocations {
         let t = Instant::now();
         let Ok(response) = client.request(cloned(&stream)).await else {
@@ -489,10 +545,13 @@ pub async fn floor_streaming(work: &Workload, events: &Events) -> anyhow::Result
         };
         let mut body = response.into_body();
         let mut first = None;
+        let mut chunks = Vec::new();
         while let Some(frame) = body.frame().await {
             match frame {
-                Ok(frame) if frame.data_ref().is_some_and(|d| !d.is_empty()) && first.is_none() => {
-                    first = Some(t.elapsed());
+                Ok(frame) if frame.data_ref().is_some_and(|d| !d.is_empty()) => {
+                    let at = t.elapsed();
+                    first.get_or_insert(at);
+                    chunks.push((at, frame.data_ref().map_or(0, Bytes::len)));
                 }
                 Ok(_) => {}
                 Err(_) => {
@@ -503,9 +562,11 @@ pub async fn floor_streaming(work: &Workload, events: &Events) -> anyhow::Result
         }
         if let (Some(first), true) = (first, i >= work.warmup.min(10)) {
             first_bytes.push(first);
+            traces.push(chunks);
         }
     }
     push_opt(&mut out, Metric::StreamFirstByte, median(&micros(&first_bytes)));
+    out.stream_chunks = StreamTrace::median_of(&traces);
     // A diagnostic: the same on fresh connections, which the kernel ACKs at once. A large
     // gap to the pooled figure means the app's first chunk waits for a delayed ACK
     // (Nagle's algorithm on the app's socket).
