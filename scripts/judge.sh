@@ -8,7 +8,7 @@
 #
 # Reports: target/judge/<name>/ (report.json, report.md, junit.xml) and
 # target/judge/reference/; the comparison is printed and written to
-# target/judge/<name>/compare.txt. Exits 0 whatever the verdicts: a judgement, not a test.
+# target/judge/<name>/compare.txt, and drawn as a page in target/judge/<name>/compare.html. Exits 0 whatever the verdicts: a judgement, not a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,3 +27,5 @@ suite=target/debug/lwa-conformance
 "$suite" run --adapter target/debug/lambda-adapter --out target/judge/reference "$@" >/dev/null || true
 "$suite" run --adapter "$adapter" --out "target/judge/$name" "$@" | tail -n 40 || true
 "$suite" compare target/judge/reference/report.json "target/judge/$name/report.json" | tee "target/judge/$name/compare.txt"
+"$suite" report --html "target/judge/$name/compare.html" target/judge/reference/report.json "target/judge/$name/report.json"
+echo "judge: the comparison as a page: target/judge/$name/compare.html"
