@@ -154,9 +154,9 @@ pub struct Ran {
     pub result: CaseResult,
     /// The normalised observation (what the snapshot of a corpus case holds).
     pub normalised: Value,
-    /// What the run sent and saw (none when the case did not run). The result carries it
-    /// only when it did not pass; [`run_all`] adds it to results its cross-checks fail.
-    pub detail: Option<CaseDetail>,
+    /// The adapter's last log lines (empty when the case did not run), for the evidence
+    /// ([`CaseDetail`]) of a result the cross-checks of [`run_all`] fail after the fact.
+    pub log_tail: Vec<String>,
 }
 
 /// The app a case runs against, with the shared process of a real app, or its container.
@@ -209,7 +209,7 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
                 first_try: None,
                 detail: None,
             };
-            return Ran { result, normalised: Value::Null, detail: None };
+            return Ran { result, normalised: Value::Null, log_tail: Vec::new() };
         }
     }
     let outcome = match runnable {
@@ -251,17 +251,18 @@ pub async fn run_one(runnable: &Runnable, target: &Target, app: AppRef<'_>, path
         first_try: None,
         detail: None,
     };
-    let detail = Some(case_detail(runnable, paths, &normalised, &log));
-    let mut ran = Ran { result, normalised, detail };
+    let mut ran = Ran { result, normalised, log_tail: CaseDetail::log_tail(&log) };
+    // The evidence is read and formatted only for what did not pass: the report keeps
+    // no more, and most results pass.
     if ran.result.verdict != Verdict::Pass {
-        ran.result.detail = ran.detail.clone();
+        ran.result.detail = Some(case_detail(runnable, paths, &ran.normalised, &ran.log_tail));
     }
     ran
 }
 
 /// What a run of `runnable` sent and saw: the event, both sides of the normalised
 /// observation (null when the case could not be staged), the adapter's last log lines.
-fn case_detail(runnable: &Runnable, paths: &Paths, normalised: &Value, log: &str) -> CaseDetail {
+fn case_detail(runnable: &Runnable, paths: &Paths, normalised: &Value, log_tail: &[String]) -> CaseDetail {
     let event = match runnable {
         Runnable::Case(case) => case.event_bytes(&paths.events).ok(),
         Runnable::Corpus(rel) => std::fs::read(paths.events.join(rel)).ok(),
@@ -274,7 +275,7 @@ fn case_detail(runnable: &Runnable, paths: &Paths, normalised: &Value, log: &str
         event: event.map(|bytes| CaseDetail::show_event(&bytes)),
         app_received: normalised.get("app").cloned(),
         lambda_received,
-        adapter_log_tail: CaseDetail::log_tail(log),
+        adapter_log_tail: log_tail.to_vec(),
     }
 }
 
@@ -415,8 +416,11 @@ pub async fn run_all(
     drop(containers);
     cross_check(&mut all);
     cross_check_hosts(&mut all);
+    // Results the cross-checks failed passed their own checks, so have no evidence yet.
     for ran in all.iter_mut().filter(|r| r.result.verdict != Verdict::Pass && r.result.detail.is_none()) {
-        ran.result.detail = ran.detail.clone();
+        if let Some(runnable) = runnables.iter().find(|r| r.id() == ran.result.id) {
+            ran.result.detail = Some(case_detail(runnable, paths, &ran.normalised, &ran.log_tail));
+        }
     }
     let spec = load_spec(paths).map_err(|e| e.to_string())?;
     let mut report = Report::new(adapter);
@@ -451,7 +455,7 @@ mod tests {
                 detail: None,
             },
             normalised: json!({ "outcome": outcome, "error_type": null, "lambda": null, "stream": null, "app": [] }),
-            detail: None,
+            log_tail: Vec::new(),
         }
     }
 
