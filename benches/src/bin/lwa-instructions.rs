@@ -21,10 +21,10 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use bytes::Bytes;
 use clap::Parser;
-use lwa_benches::session::{describe, Events};
+use lwa_benches::session::{describe, emulator_config, start, Events};
 use lwa_benches::Workload;
 use lwa_conformance::echo_app::{EchoApp, EchoOptions};
-use lwa_conformance::{Emulator, EmulatorConfig, Invocation, Outcome};
+use lwa_conformance::{Invocation, Outcome};
 use serde_json::{json, Value};
 
 /// Instructions per invocation of an adapter binary under callgrind, against a baseline.
@@ -102,29 +102,19 @@ async fn session(adapter: &Path, event: &Bytes, invocations: usize, dir: &Path) 
     let out = dir.join(format!("callgrind.{invocations}.out"));
     let _ = std::fs::remove_file(&out);
     let app = EchoApp::start(EchoOptions { forget: true, ..EchoOptions::default() }).await?;
-    let name = adapter.file_name().map_or_else(|| "lambda-adapter".into(), |n| n.to_string_lossy().into_owned());
-    let argv = [
-        "valgrind".to_owned(),
-        "--tool=callgrind".to_owned(),
-        format!("--callgrind-out-file={}", out.display()),
-        adapter.to_string_lossy().into_owned(),
-    ];
-    // Under callgrind everything runs some 50 times slower: generous limits, and a grace
-    // long enough for the adapter to exit on SIGTERM so callgrind writes its counts.
-    let mut config = EmulatorConfig::new()
-        .extension(name, argv)
-        .env("AWS_LWA_PORT", app.port().to_string())
-        .env("PATH", "/usr/local/bin:/usr/bin/:/bin")
-        .env("TZ", ":UTC")
+    // The bench's Lambda-like environment for this adapter, with callgrind in front of
+    // it. Under callgrind everything runs some 50 times slower: generous limits, and a
+    // grace long enough for the adapter to exit on SIGTERM so callgrind writes its counts.
+    let mut config = emulator_config(adapter, app.port())
         .timeout(Duration::from_secs(60))
         .init_timeout(Duration::from_secs(60))
-        .shutdown_grace(Duration::from_secs(60))
-        .record_requests(false);
-    config.inherit_env = false;
-    let emulator = Emulator::start(config).await.context("starting the emulator")?;
-    if let Some(Err(failure)) = emulator.init_result() {
-        bail!("init failed: {}: {}\n{}", failure.error_type, failure.message, emulator.log_text());
+        .shutdown_grace(Duration::from_secs(60));
+    let callgrind =
+        ["valgrind".to_owned(), "--tool=callgrind".to_owned(), format!("--callgrind-out-file={}", out.display())];
+    for extension in &mut config.extensions {
+        extension.argv.splice(0..0, callgrind.iter().cloned());
     }
+    let emulator = start(config).await?;
     for _ in 0..WARMUP + invocations {
         let outcome = emulator.invoke(Invocation::new(event.clone())).await;
         if !matches!(outcome, Outcome::Buffered { .. }) || outcome.error_type().is_some() {
