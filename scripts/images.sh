@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# images.sh [--check]
+# images.sh [--check | --runtimes]
 #
 # Builds the sample apps as Lambda container images, with no container registry: every
 # image comes from Debian packages (plus PyPI for Flask) on this machine, through Docker's
@@ -10,7 +10,8 @@
 #            /opt/venv with sample-apps/flask/requirements.txt), lwa-runtime-java
 #            (default-jre-headless, the Spring 4.3 / Tomcat 9 / Jackson jars): apt-get in a
 #            chroot of a copy of the rootfs, then `docker import`. Tagged :latest and
-#            :<hash of their inputs>; an existing hash tag is not rebuilt.
+#            :<hash of their inputs>; an existing hash tag is not rebuilt. The three are
+#            built side by side (each is mostly downloads and dpkg).
 #   adapter  lwa-adapter:latest (x86_64) and lwa-adapter:latest-arm64 from adapter/Dockerfile
 #            and the binaries of `just build-release` (run when they are missing;
 #            ADAPTER_X86_64 / ADAPTER_AARCH64 name other binaries)
@@ -21,6 +22,8 @@
 # Ends with a table of the images, their sizes and whether each was built (its tag moved to
 # another image) or cached.
 #
+# --runtimes  the rootfs and the runtime images only: they need no binary, so `just
+#          conformance` builds them while cargo builds the binaries.
 # --check  then runs each app image as Lambda would (read-only root, a 512 MB /tmp, non-root
 #          user, 512 MB memory, no network) and checks `GET /` (ok), `POST /events` (echo)
 #          and that `docker stop` makes the app log the SIGTERM line and exit 0.
@@ -55,17 +58,20 @@ die() {
 }
 
 CHECK=0
+RUNTIMES_ONLY=0
 for arg in "$@"; do
   case "$arg" in
     --check) CHECK=1 ;;
+    --runtimes) RUNTIMES_ONLY=1 ;;
     -h | --help)
       awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
       exit 0
       ;;
-    *) die "unknown argument '$arg' (want --check)" ;;
+    *) die "unknown argument '$arg' (want --check or --runtimes)" ;;
   esac
 done
 
+((CHECK && RUNTIMES_ONLY)) && die "--check runs the app images: not with --runtimes"
 [[ $(id -u) -eq 0 ]] || die "needs root (debootstrap, chroot and mount)"
 docker info >/dev/null 2>&1 || die "no Docker engine answers (docker info)"
 mkdir -p "$OUT"
@@ -517,13 +523,32 @@ for rt in node python java; do
     break
   fi
 done
+# The runtimes side by side, each in a subshell with its own work directory, log and cleanup.
+pids=()
 for rt in node python java; do
-  ensure_runtime "$rt"
+  (
+    WORKDIRS=()
+    trap cleanup EXIT
+    ensure_runtime "$rt"
+    printf '%s\n' "${STATUS[lwa-runtime-$rt:latest]}" >"$OUT/.status-$rt"
+  ) &
+  pids+=($!)
 done
-ensure_adapter
-for app in "${APPS[@]}"; do
-  ensure_app "$app"
+failed=0
+for pid in "${pids[@]}"; do
+  wait "$pid" || failed=1
 done
+((failed == 0)) || die "a runtime image failed (its log: target/images/runtime-<runtime>.log)"
+for rt in node python java; do
+  record "lwa-runtime-$rt:latest" "$(cat "$OUT/.status-$rt")"
+  rm -f "$OUT/.status-$rt"
+done
+if ((RUNTIMES_ONLY == 0)); then
+  ensure_adapter
+  for app in "${APPS[@]}"; do
+    ensure_app "$app"
+  done
+fi
 
 printf '\n%-32s %10s  %s\n' image size status
 for image in "${ORDER[@]}"; do

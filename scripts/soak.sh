@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The soak: builds the reference adapter as users get it (the static x86_64 release build)
-# and lwa-soak (the thin-LTO `tool` profile), then runs N invocations
+# and lwa-soak (the thin-LTO `soak` profile), then runs N invocations
 # (default 100,000) of every event source, buffered and streamed, one at a time and with
 # AWS_LAMBDA_MAX_CONCURRENCY=8, checking each answer for cross-talk and sampling the
 # adapter's RSS, threads and open fds, which must stay flat after warm-up.
@@ -27,5 +27,5 @@ if [ "$own_adapter" = false ]; then
     scripts/setup-cross.sh
     cargo build --release --locked -p lambda-web-adapter --target x86_64-unknown-linux-musl
 fi
-cargo build --profile tool --locked -p lwa-benches --bin lwa-soak
-exec target/tool/lwa-soak "${args[@]}"
+cargo build --profile soak --locked -p lwa-benches --bin lwa-soak
+exec target/soak/lwa-soak "${args[@]}"
