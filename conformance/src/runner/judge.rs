@@ -2,6 +2,33 @@
 
 use super::*;
 
+/// What an observation was judged against, and how it fared.
+#[derive(Debug)]
+pub(super) enum Judgement {
+    /// Checked against the case's expectations or the reference snapshot: every mismatch.
+    Checked(Vec<String>),
+    /// There was nothing to check it against, and why: never a pass.
+    Unjudged(String),
+    /// The case's own checks held; checks of weaker rules (its `[[also]]`) did not: a
+    /// verdict at those rules' level.
+    Lesser {
+        /// The weaker rules broken.
+        rules: Vec<String>,
+        /// The strongest level among them.
+        level: Level,
+        /// What broke them.
+        problems: Vec<String>,
+    },
+    /// A `MUST` rule the runner checks itself (a corpus event crashed or hung the
+    /// adapter) is broken: a failure whatever else was checked.
+    Broke {
+        /// The rules.
+        rules: Vec<&'static str>,
+        /// What broke them.
+        problems: Vec<String>,
+    },
+}
+
 /// A corpus observation against the reference snapshot at `path`. No snapshot, or one
 /// that cannot be read, is nothing to judge against: never a pass.
 pub(super) fn judge_against_snapshot(path: &Path, normalised: &Value) -> Judgement {
@@ -148,6 +175,27 @@ pub(super) fn cross_check_hosts(all: &mut [Ran]) {
 mod tests {
     use super::*;
 
+    fn ran(app: &str, host: Host, verdict: Verdict, outcome: &str) -> Ran {
+        Ran {
+            result: CaseResult {
+                id: "faults/app-timeout".into(),
+                description: String::new(),
+                app: app.into(),
+                arch: "aarch64".into(),
+                host: host.name().into(),
+                verdict,
+                problems: Vec::new(),
+                rules: vec!["ERR-A".into()],
+                level: Level::Must,
+                duration_ms: 0,
+                first_try: None,
+                detail: None,
+            },
+            normalised: json!({ "outcome": outcome, "error_type": null, "lambda": null, "stream": null, "app": [] }),
+            log_tail: Vec::new(),
+        }
+    }
+
     #[test]
     fn differences_name_the_pointer_and_both_values() {
         let expected = json!({"a": 1, "b": {"c": [1, 2]}, "gone": true});
@@ -168,5 +216,55 @@ mod tests {
         assert_eq!(read_snapshot(&path).unwrap(), json!({"outcome": "response"}));
         std::fs::write(&path, "{\"outcome\": \"response\"}").unwrap();
         assert!(read_snapshot(&path).unwrap_err().contains("not an insta snapshot"));
+    }
+
+    // Regression: the echo app's own result timed out under load (a fail), and every real
+    // app that answered correctly was then failed for differing from it.
+    #[test]
+    fn a_failed_reference_fails_nobody_else() {
+        let mut all = vec![
+            ran("echo", Host::Process, Verdict::Fail, "timeout"),
+            ran("express", Host::Process, Verdict::Pass, "error"),
+            ran("express", Host::Container, Verdict::Pass, "error"),
+        ];
+        cross_check(&mut all);
+        cross_check_hosts(&mut all);
+        assert!(all[1..].iter().all(|r| r.result.verdict == Verdict::Pass), "{:?}", all[1].result.problems);
+    }
+
+    #[test]
+    fn a_passed_reference_still_judges() {
+        let mut all = vec![
+            ran("echo", Host::Process, Verdict::Pass, "error"),
+            ran("express", Host::Process, Verdict::Pass, "error"),
+            ran("express", Host::Container, Verdict::Pass, "timeout"),
+        ];
+        cross_check(&mut all);
+        cross_check_hosts(&mut all);
+        assert_eq!(all[1].result.verdict, Verdict::Pass);
+        assert_eq!(all[2].result.verdict, Verdict::Fail);
+        assert!(all[2].result.problems.iter().any(|p| p.contains("differs")), "{:?}", all[2].result.problems);
+    }
+
+    // Regression (issue 19): a corpus event whose snapshot was missing or unreadable was
+    // judged against nothing and passed.
+    #[test]
+    fn a_missing_or_unreadable_snapshot_is_no_expectation() {
+        let dir = tempfile::tempdir().unwrap();
+        let observed = json!({ "outcome": "response", "app": [] });
+        let missing = dir.path().join("suite__corpus__x.json.snap");
+        let Judgement::Unjudged(why) = judge_against_snapshot(&missing, &observed) else { panic!("judged") };
+        assert!(why.starts_with("no expectation recorded") && why.contains("suite__corpus__x.json.snap"), "{why}");
+        assert!(why.contains("does not exist"), "{why}");
+        for garbage in ["", "{\"outcome\": \"response\"}", "---\nsource: x\n---\n{not json", "---\nno end"] {
+            std::fs::write(&missing, garbage).unwrap();
+            let Judgement::Unjudged(why) = judge_against_snapshot(&missing, &observed) else { panic!("{garbage:?}") };
+            assert!(why.starts_with("no expectation recorded") && why.contains("suite__corpus__x.json.snap"), "{why}");
+        }
+        std::fs::write(&missing, "---\nsource: x\nexpression: y\n---\n{\"outcome\": \"response\", \"app\": []}\n")
+            .unwrap();
+        assert!(matches!(judge_against_snapshot(&missing, &observed), Judgement::Checked(p) if p.is_empty()));
+        let other = json!({ "outcome": "error", "app": [] });
+        assert!(matches!(judge_against_snapshot(&missing, &other), Judgement::Checked(p) if p.len() == 1));
     }
 }

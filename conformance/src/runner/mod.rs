@@ -5,32 +5,33 @@
 //! `stage` runs one case and observes both sides; `normalise` makes observations
 //! comparable; `judge` compares them (with the reference snapshot, across frameworks and
 //! hosts); `crate::derive` holds what a corpus event itself requires. This module ties
-//! them together: one case with its verdict ([`run_one`]) and the whole matrix ([`run_all`]).
+//! them together for one case with its verdict ([`run_one`]); `matrix` runs the whole
+//! matrix ([`run_all`]).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use serde_json::{json, Value};
-use tokio::sync::Semaphore;
 
 use crate::apps::{AppHandle, AppKind, AppProcess};
 use crate::case::{check, Case, Observation, OutcomeKind, StreamSeen};
-use crate::container::host::{ContainerApp, Mounts};
+use crate::container::host::ContainerApp;
 use crate::container::wire::CaseRequest;
 use crate::echo_app::{EchoOptions, Received};
-use crate::report::{CaseDetail, CaseResult, Report, Verdict};
+use crate::report::{CaseDetail, CaseResult, Verdict};
 use crate::spec::{self, Level, Spec};
 use crate::{Emulator, EmulatorConfig, Invocation, Outcome};
 
 mod discover;
 mod judge;
+mod matrix;
 mod normalise;
 mod stage;
 
 pub use self::discover::*;
 pub use self::judge::*;
+pub use self::matrix::*;
 pub use self::normalise::*;
 pub use self::stage::*;
 
@@ -276,265 +277,5 @@ fn case_detail(runnable: &Runnable, paths: &Paths, normalised: &Value, log_tail:
         app_received: normalised.get("app").cloned(),
         lambda_received,
         adapter_log_tail: log_tail.to_vec(),
-    }
-}
-
-/// What an observation was judged against, and how it fared.
-#[derive(Debug)]
-enum Judgement {
-    /// Checked against the case's expectations or the reference snapshot: every mismatch.
-    Checked(Vec<String>),
-    /// There was nothing to check it against, and why: never a pass.
-    Unjudged(String),
-    /// The case's own checks held; checks of weaker rules (its `[[also]]`) did not: a
-    /// verdict at those rules' level.
-    Lesser {
-        /// The weaker rules broken.
-        rules: Vec<String>,
-        /// The strongest level among them.
-        level: Level,
-        /// What broke them.
-        problems: Vec<String>,
-    },
-    /// A `MUST` rule the runner checks itself (a corpus event crashed or hung the
-    /// adapter) is broken: a failure whatever else was checked.
-    Broke {
-        /// The rules.
-        rules: Vec<&'static str>,
-        /// What broke them.
-        problems: Vec<String>,
-    },
-}
-
-/// Runs a case; a failed one once more. A second failure stands; a pass on the second try
-/// is a pass that keeps what the first try saw ([`CaseResult::first_try`], listed apart in
-/// the report). Deadline and chunk-timing cases on a loaded 2-core machine (the aarch64
-/// adapter runs under qemu) miss their margins now and then; a defect fails both tries.
-async fn run_with_retry(runnable: &Runnable, target: &Target, app: AppRef<'_>, paths: &Paths) -> Ran {
-    let first = run_one(runnable, target, app, paths).await;
-    if first.result.verdict != Verdict::Fail {
-        return first;
-    }
-    let mut second = run_one(runnable, target, app, paths).await;
-    if second.result.verdict == Verdict::Fail {
-        return first;
-    }
-    second.result.first_try = Some(first.result.problems);
-    second
-}
-
-/// Where and how a run happens: apps, hosts, parallelism.
-#[derive(Debug, Clone)]
-pub struct Plan {
-    /// The apps cases run against.
-    pub apps: Vec<AppKind>,
-    /// The hosts (the container host runs the real apps only).
-    pub hosts: Vec<Host>,
-    /// The static `lwa-conformance` mounted into containers as their agent (container host).
-    pub container_tool: Option<PathBuf>,
-    /// Cases run at once.
-    pub jobs: usize,
-}
-
-impl Plan {
-    /// The built-in echo app on the process host (needs nothing installed).
-    pub fn echo(jobs: usize) -> Plan {
-        Plan { apps: vec![AppKind::Echo], hosts: vec![Host::Process], container_tool: None, jobs }
-    }
-}
-
-/// Runs everything against every target, app and host, `plan.jobs` at a time, calling
-/// `progress` after each case; then checks that real apps agree with the echo app and
-/// the container host with the process host.
-pub async fn run_all(
-    runnables: Vec<Runnable>,
-    targets: &[Target],
-    plan: &Plan,
-    paths: &Paths,
-    progress: impl Fn(&Ran) + Send + Sync + 'static,
-) -> Result<(Report, Vec<Ran>), String> {
-    let started = Instant::now();
-    let adapter =
-        targets.iter().map(|t| format!("{} ({})", t.adapter.display(), t.arch.name())).collect::<Vec<_>>().join(", ");
-    let real: Vec<AppKind> = plan.apps.iter().copied().filter(|k| *k != AppKind::Echo).collect();
-    let mut shared = std::collections::BTreeMap::new();
-    if plan.hosts.contains(&Host::Process) {
-        for &kind in &real {
-            shared.insert(
-                kind,
-                Arc::new(AppProcess::start(kind, &paths.root, Duration::ZERO, Duration::from_secs(60)).await?),
-            );
-        }
-    }
-    let mut containers = std::collections::BTreeMap::new();
-    if plan.hosts.contains(&Host::Container) && !real.is_empty() {
-        let tool = plan.container_tool.clone().ok_or("the container host needs --container-tool")?;
-        let mounts = Mounts {
-            tool,
-            adapters: targets.iter().map(|t| (t.arch, t.adapter.clone())).collect(),
-            qemu: Some(PathBuf::from("/usr/bin/qemu-aarch64-static")),
-        }
-        .resolve()?;
-        for &kind in &real {
-            containers.insert(kind, Arc::new(ContainerApp::start(kind, &mounts).await?));
-        }
-    }
-    let semaphore = Arc::new(Semaphore::new(plan.jobs.max(1)));
-    let progress = Arc::new(progress);
-    let mut tasks = tokio::task::JoinSet::new();
-    for &host in &plan.hosts {
-        for target in targets {
-            for &kind in &plan.apps {
-                if host == Host::Container && kind == AppKind::Echo {
-                    continue; // the echo app runs in this process only
-                }
-                // Corpus events check the translation against the echo app's snapshots; they
-                // do not apply to a real app.
-                for runnable in runnables.iter().filter(|r| kind == AppKind::Echo || matches!(r, Runnable::Case(_))) {
-                    let (semaphore, progress) = (semaphore.clone(), progress.clone());
-                    let (runnable, target, paths) = (runnable.clone(), target.clone(), paths.clone());
-                    let process = if host == Host::Process { shared.get(&kind).cloned() } else { None };
-                    let container = if host == Host::Container { containers.get(&kind).cloned() } else { None };
-                    tasks.spawn(async move {
-                        let _permit = semaphore.acquire_owned().await;
-                        let app = AppRef { kind, shared: process.as_deref(), container: container.as_deref() };
-                        let ran = run_with_retry(&runnable, &target, app, &paths).await;
-                        progress(&ran);
-                        ran
-                    });
-                }
-            }
-        }
-    }
-    let mut all = Vec::new();
-    while let Some(done) = tasks.join_next().await {
-        if let Ok(ran) = done {
-            all.push(ran);
-        }
-    }
-    drop(shared);
-    drop(containers);
-    cross_check(&mut all);
-    cross_check_hosts(&mut all);
-    // Results the cross-checks failed passed their own checks, so have no evidence yet.
-    for ran in all.iter_mut().filter(|r| r.result.verdict != Verdict::Pass && r.result.detail.is_none()) {
-        if let Some(runnable) = runnables.iter().find(|r| r.id() == ran.result.id) {
-            ran.result.detail = Some(case_detail(runnable, paths, &ran.normalised, &ran.log_tail));
-        }
-    }
-    let spec = load_spec(paths).map_err(|e| e.to_string())?;
-    let mut report = Report::new(adapter);
-    report.results = all.iter().map(|r| r.result.clone()).collect();
-    for id in report.results.iter().flat_map(|r| &r.rules) {
-        if let Some(rule) = spec.rule(id) {
-            report.rules.entry(id.clone()).or_insert_with(|| rule.clone());
-        }
-    }
-    report.finish(started.elapsed());
-    Ok((report, all))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ran(app: &str, host: Host, verdict: Verdict, outcome: &str) -> Ran {
-        Ran {
-            result: CaseResult {
-                id: "faults/app-timeout".into(),
-                description: String::new(),
-                app: app.into(),
-                arch: "aarch64".into(),
-                host: host.name().into(),
-                verdict,
-                problems: Vec::new(),
-                rules: vec!["ERR-A".into()],
-                level: Level::Must,
-                duration_ms: 0,
-                first_try: None,
-                detail: None,
-            },
-            normalised: json!({ "outcome": outcome, "error_type": null, "lambda": null, "stream": null, "app": [] }),
-            log_tail: Vec::new(),
-        }
-    }
-
-    // Regression: the echo app's own result timed out under load (a fail), and every real
-    // app that answered correctly was then failed for differing from it.
-    #[test]
-    fn a_failed_reference_fails_nobody_else() {
-        let mut all = vec![
-            ran("echo", Host::Process, Verdict::Fail, "timeout"),
-            ran("express", Host::Process, Verdict::Pass, "error"),
-            ran("express", Host::Container, Verdict::Pass, "error"),
-        ];
-        cross_check(&mut all);
-        cross_check_hosts(&mut all);
-        assert!(all[1..].iter().all(|r| r.result.verdict == Verdict::Pass), "{:?}", all[1].result.problems);
-    }
-
-    #[test]
-    fn a_passed_reference_still_judges() {
-        let mut all = vec![
-            ran("echo", Host::Process, Verdict::Pass, "error"),
-            ran("express", Host::Process, Verdict::Pass, "error"),
-            ran("express", Host::Container, Verdict::Pass, "timeout"),
-        ];
-        cross_check(&mut all);
-        cross_check_hosts(&mut all);
-        assert_eq!(all[1].result.verdict, Verdict::Pass);
-        assert_eq!(all[2].result.verdict, Verdict::Fail);
-        assert!(all[2].result.problems.iter().any(|p| p.contains("differs")), "{:?}", all[2].result.problems);
-    }
-
-    fn received(headers: &[(&str, &str)]) -> Received {
-        Received {
-            request_id: Some("r-1".into()),
-            method: "GET".into(),
-            path: "/".into(),
-            query: String::new(),
-            target: "/".into(),
-            headers: headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-            body: bytes::Bytes::new(),
-        }
-    }
-
-    // Regression (issue 19): user-agent was left out of every observation, so an adapter
-    // that rewrote, dropped or added it passed. Nothing between the event and the app
-    // sets it (the adapter's client adds none, the recording proxy forwards it as is).
-    #[test]
-    fn the_user_agent_the_app_received_is_compared() {
-        let client = normalise_app(&received(&[("accept", "*/*"), ("user-agent", "python-requests/2.32.3")]));
-        assert_eq!(client["headers"], json!([["accept", "*/*"], ["user-agent", "python-requests/2.32.3"]]));
-        for other in
-            [received(&[("accept", "*/*"), ("user-agent", "lambda-adapter/0.1")]), received(&[("accept", "*/*")])]
-        {
-            let differences = compare(&client, &normalise_app(&other));
-            assert!(differences.iter().any(|d| d.contains("python-requests/2.32.3")), "{differences:?}");
-        }
-        let added = compare(&normalise_app(&received(&[("accept", "*/*")])), &client);
-        assert!(added.iter().any(|d| d.contains("python-requests/2.32.3")), "{added:?}");
-    }
-
-    // Regression (issue 19): a corpus event whose snapshot was missing or unreadable was
-    // judged against nothing and passed.
-    #[test]
-    fn a_missing_or_unreadable_snapshot_is_no_expectation() {
-        let dir = tempfile::tempdir().unwrap();
-        let observed = json!({ "outcome": "response", "app": [] });
-        let missing = dir.path().join("suite__corpus__x.json.snap");
-        let Judgement::Unjudged(why) = judge_against_snapshot(&missing, &observed) else { panic!("judged") };
-        assert!(why.starts_with("no expectation recorded") && why.contains("suite__corpus__x.json.snap"), "{why}");
-        assert!(why.contains("does not exist"), "{why}");
-        for garbage in ["", "{\"outcome\": \"response\"}", "---\nsource: x\n---\n{not json", "---\nno end"] {
-            std::fs::write(&missing, garbage).unwrap();
-            let Judgement::Unjudged(why) = judge_against_snapshot(&missing, &observed) else { panic!("{garbage:?}") };
-            assert!(why.starts_with("no expectation recorded") && why.contains("suite__corpus__x.json.snap"), "{why}");
-        }
-        std::fs::write(&missing, "---\nsource: x\nexpression: y\n---\n{\"outcome\": \"response\", \"app\": []}\n")
-            .unwrap();
-        assert!(matches!(judge_against_snapshot(&missing, &observed), Judgement::Checked(p) if p.is_empty()));
-        let other = json!({ "outcome": "error", "app": [] });
-        assert!(matches!(judge_against_snapshot(&missing, &other), Judgement::Checked(p) if p.len() == 1));
     }
 }

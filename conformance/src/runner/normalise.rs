@@ -179,4 +179,33 @@ mod tests {
         // A body that is not an echo stays as it is.
         assert_eq!(normalise_lambda(&json!({"body": "plain"}))["body"], "plain");
     }
+
+    fn received(headers: &[(&str, &str)]) -> Received {
+        Received {
+            request_id: Some("r-1".into()),
+            method: "GET".into(),
+            path: "/".into(),
+            query: String::new(),
+            target: "/".into(),
+            headers: headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            body: bytes::Bytes::new(),
+        }
+    }
+
+    // Regression (issue 19): user-agent was left out of every observation, so an adapter
+    // that rewrote, dropped or added it passed. Nothing between the event and the app
+    // sets it (the adapter's client adds none, the recording proxy forwards it as is).
+    #[test]
+    fn the_user_agent_the_app_received_is_compared() {
+        let client = normalise_app(&received(&[("accept", "*/*"), ("user-agent", "python-requests/2.32.3")]));
+        assert_eq!(client["headers"], json!([["accept", "*/*"], ["user-agent", "python-requests/2.32.3"]]));
+        for other in
+            [received(&[("accept", "*/*"), ("user-agent", "lambda-adapter/0.1")]), received(&[("accept", "*/*")])]
+        {
+            let differences = compare(&client, &normalise_app(&other));
+            assert!(differences.iter().any(|d| d.contains("python-requests/2.32.3")), "{differences:?}");
+        }
+        let added = compare(&normalise_app(&received(&[("accept", "*/*")])), &client);
+        assert!(added.iter().any(|d| d.contains("python-requests/2.32.3")), "{added:?}");
+    }
 }
