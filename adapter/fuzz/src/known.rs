@@ -32,6 +32,15 @@ pub fn strict() -> bool {
     *STRICT.get_or_init(|| std::env::var("LWA_FUZZ_STRICT").is_ok_and(|v| v == "1"))
 }
 
+/// The open findings (see above), each a test of whether an input shows it: none now. A
+/// new finding adds its test here, and the test goes once the adapter is fixed.
+const OPEN: &[fn(&[u8]) -> bool] = &[];
+
+/// Whether `event` shows an open finding: the event checks let it through unless strict.
+pub fn open_finding(event: &[u8]) -> bool {
+    OPEN.iter().any(|shows| shows(event))
+}
+
 /// F1 (by design, see above): why serde_json's `Value` parser refused text that its
 /// skipping parser, and so both event paths, accept.
 pub fn skipped_content_not_validated(err: &serde_json::Error) -> bool {
