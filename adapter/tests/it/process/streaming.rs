@@ -2,14 +2,10 @@
 //! every frame of the streamed response with its arrival time (wiremock cannot see
 //! chunk timing or trailers).
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
-
-mod common;
-
 use std::convert::Infallible;
 use std::process::{Command, Stdio};
 
-use common::Adapter;
+use crate::common::Adapter;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 

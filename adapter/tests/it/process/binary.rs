@@ -2,11 +2,8 @@
 //!
 //! These are black-box tests: the binary is started as Lambda would start it, with only
 //! environment variables, and every observation is what crossed the wire.
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
-mod common;
-
-use common::{adapter_command, raw_app, Adapter};
+use crate::common::{adapter_command, raw_app, Adapter};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};

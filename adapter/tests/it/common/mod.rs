@@ -1,8 +1,5 @@
 //! Shared by the adapter's black-box tests: the adapter process, a raw-TCP app, and a
 //! hand-written fake Lambda (Runtime + Extensions API) that can misbehave on purpose.
-//!
-//! Each test file compiles this module on its own and uses a part of it.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -14,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderValue};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -389,7 +386,6 @@ pub(crate) struct Invocation {
     id: Option<HeaderValue>,
     body: Bytes,
     deadline: Deadline,
-    headers: Vec<(HeaderName, HeaderValue)>,
     delay: Duration,
 }
 
@@ -400,7 +396,6 @@ impl Invocation {
             id: Some(HeaderValue::from_str(id).unwrap()),
             body: body.into(),
             deadline: Deadline::In(10_000),
-            headers: Vec::new(),
             delay: Duration::ZERO,
         }
     }
@@ -419,12 +414,6 @@ impl Invocation {
     /// The request id header as given (`None`: absent).
     pub(crate) fn raw_id(mut self, id: Option<HeaderValue>) -> Self {
         self.id = id;
-        self
-    }
-
-    /// One more `invocation/next` header.
-    pub(crate) fn header(mut self, name: &'static str, value: HeaderValue) -> Self {
-        self.headers.push((HeaderName::from_static(name), value));
         self
     }
 
@@ -788,9 +777,6 @@ async fn next(state: &State) -> Result<Response<FakeBody>, std::io::Error> {
         }
         Deadline::Absent => None,
     };
-    for (name, value) in &invocation.headers {
-        response = response.header(name, value.clone());
-    }
     let key = invocation.key();
     if !key.is_empty() {
         state.handed_out.lock().unwrap().insert(key, deadline_ms);

@@ -4,15 +4,12 @@
 //!
 //! The adapter reports what it can, never spins, keeps serving while Lambda is there, and
 //! exits non-zero with a clear line only when Lambda itself is gone.
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
-
-mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{
+use crate::common::{
     eventually, furl_event, now_ms, target_of, Conn, Deadline, FakeLambda, Invocation, Next, PostAnswer, Posted,
     RawApp, Running, NEXT,
 };

@@ -1,7 +1,5 @@
 //! Behaviours switched on by configuration, through the public translation API.
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
-
 use std::collections::HashMap;
 
 use bytes::Bytes;

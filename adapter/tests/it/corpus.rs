@@ -5,7 +5,6 @@
 //! with `aws_lambda_events`' response type for that source, so the shapes stay what
 //! Lambda's own Rust types accept. The folder says the expected source; a file in
 //! `invalid/` must be refused.
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -271,11 +270,18 @@ fn observe(path: &Path) -> Value {
 
 #[test]
 fn corpus() {
-    insta::glob!("../../fixtures/events", "**/*", |path| {
-        if path.is_dir() || path.extension().is_some_and(|e| e == "md") {
-            return;
-        }
-        insta::assert_json_snapshot!(observe(path));
+    // The snapshots keep the names and folder they had when this file was its own test
+    // binary (`corpus__corpus@<event path>.snap` in tests/snapshots/).
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::glob!("../../../fixtures/events", "**/*", |path| {
+            if path.is_dir() || path.extension().is_some_and(|e| e == "md") {
+                return;
+            }
+            insta::assert_json_snapshot!("corpus__corpus", observe(path));
+        });
     });
 }
 

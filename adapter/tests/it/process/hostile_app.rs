@@ -7,13 +7,10 @@
 //! after more rounds of the same abuse the adapter must hold no more file descriptors,
 //! app connections or CPU than before (a leaked task, connection or descriptor shows as
 //! one of the three).
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
-
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{eventually, furl_event, target_of, Conn, FakeLambda, Invocation, Posted, RawApp, Running};
+use crate::common::{eventually, furl_event, target_of, Conn, FakeLambda, Invocation, Posted, RawApp, Running};
 use tokio::net::TcpStream;
 
 /// The deadline of the first hostile invocation of each test.
