@@ -12,11 +12,14 @@ use hyper::body::Incoming;
 use serde_json::{json, Value};
 
 use super::api_error::{self, ApiError, MAX_BUFFERED_RESPONSE};
+use super::entries::ExtState;
 use super::ids;
 use super::invocation::ErrorBody;
 use super::lifecycle;
+use super::records::init_failure;
 use super::records::{DeliveredEvent, Registration};
-use super::state::{Env, ExtState, Shared};
+use super::shared::Shared;
+use super::state::Env;
 
 const NAME: &str = "lambda-extension-name";
 const IDENTIFIER: &str = "lambda-extension-identifier";
@@ -84,20 +87,18 @@ pub(crate) async fn register(shared: Arc<Shared>, req: Request<Incoming>) -> Res
         Ok(events) => events,
         Err(e) => return e.into_response(),
     };
-    let result = shared.with_state(|st| {
+    let result = lifecycle::update(&shared, |st| {
         if !matches!(st.env, Env::Initializing { .. }) {
             return Err(ApiError::RegistrationClosed);
         }
         if st.extensions.iter().any(|e| e.name == name) {
-            return Err(ApiError::ExtensionInvalidState(
-                if st.expected_extensions.contains(&name) {
-                    format!(
+            return Err(ApiError::ExtensionInvalidState(if st.expected_extensions.contains(&name) {
+                format!(
                         "State transition from Registered to Registered failed for extension {name}. Error: State transition is not allowed"
                     )
-                } else {
-                    "Extension with this name already registered".into()
-                },
-            ));
+            } else {
+                "Extension with this name already registered".into()
+            }));
         }
         let id = ids::uuid_v4();
         st.extensions.push(ExtState {
@@ -181,7 +182,7 @@ pub(crate) async fn next(shared: Arc<Shared>, req: Request<Incoming>) -> Respons
         Ok(id) => id,
         Err(e) => return e.into_response(),
     };
-    let entered: Result<(), ApiError> = shared.with_state(|st| {
+    let entered: Result<(), ApiError> = lifecycle::update(&shared, |st| {
         let ext = st
             .extensions
             .iter_mut()
@@ -197,7 +198,7 @@ pub(crate) async fn next(shared: Arc<Shared>, req: Request<Incoming>) -> Respons
     let _waiter = ExtWaiter { shared: shared.clone(), id: id.clone() };
     loop {
         let mut changes = shared.subscribe();
-        // Look before changing anything: `with_state` wakes every waiter, this poll
+        // Look before changing anything: an update wakes every waiter, this poll
         // included, so an idle extension's long poll spun at 100% CPU.
         let pending = shared.read(|st| st.extensions.iter().find(|e| e.id == id).is_none_or(|e| !e.queue.is_empty()));
         if !pending {
@@ -206,7 +207,7 @@ pub(crate) async fn next(shared: Arc<Shared>, req: Request<Incoming>) -> Respons
             }
             continue;
         }
-        let event = shared.with_state(|st| {
+        let event = lifecycle::update(&shared, |st| {
             let at = shared.elapsed();
             let Some(ext) = st.extensions.iter_mut().find(|e| e.id == id) else {
                 return Some(Err(ApiError::UnknownExtensionIdentifier(format!("Unknown extension {id}"))));
@@ -255,13 +256,11 @@ pub(crate) async fn report_error(shared: Arc<Shared>, req: Request<Incoming>, in
         Ok(b) => ErrorBody::from_bytes(b),
         Err(e) => return e.into_response(),
     };
-    let result = shared.with_state(|st| {
+    let result = lifecycle::update(&shared, |st| {
         let initializing = matches!(st.env, Env::Initializing { .. });
         let generation = st.generation;
         let Some(ext) = st.extensions.iter_mut().find(|e| e.id == id) else {
-            return Err(ApiError::UnknownExtensionIdentifier(
-                "Unknown Lambda-Extension-Identifier".into(),
-            ));
+            return Err(ApiError::UnknownExtensionIdentifier("Unknown Lambda-Extension-Identifier".into()));
         };
         let name = ext.name.clone();
         if init && !initializing {
@@ -270,19 +269,21 @@ pub(crate) async fn report_error(shared: Arc<Shared>, req: Request<Incoming>, in
             )));
         }
         ext.exited = true;
-        shared.log.emulator(format!(
-            "[ext:{name}] reported {} error {error_type}",
-            if init { "an init" } else { "an exit" }
-        ));
-        if initializing {
-            let message = format!("Extension {name} reported {error_type}");
-            let failure = lifecycle::init_failure(&error_type, message, Some(body.clone()));
-            lifecycle::fail_init(&shared, st, generation, failure);
+        shared
+            .log
+            .emulator(format!("[ext:{name}] reported {} error {error_type}", if init { "an init" } else { "an exit" }));
+        if !initializing {
+            return Ok(None);
         }
-        Ok(())
+        let message = format!("Extension {name} reported {error_type}");
+        let failure = init_failure(&error_type, message, Some(body.clone()));
+        Ok(st.fail_init(&shared.config, &shared.log, generation, failure))
     });
     match result {
-        Ok(()) => api_error::accepted(),
+        Ok(reset) => {
+            lifecycle::run(&shared, reset);
+            api_error::accepted()
+        }
         Err(e) => e.into_response(),
     }
 }

@@ -2,6 +2,7 @@
 
 pub(crate) mod api_error;
 mod config;
+mod entries;
 mod extensions_api;
 pub(crate) mod ids;
 mod invocation;
@@ -10,9 +11,12 @@ mod log;
 mod process;
 mod reaper;
 mod records;
+mod reset;
 mod runtime_api;
 mod server;
+mod shared;
 mod state;
+mod stop;
 mod streaming;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -30,7 +34,10 @@ pub use records::{
 };
 
 use crate::EmulatorError;
-use state::{Env, Pending, Shared};
+use entries::Pending;
+use records::init_failure;
+use shared::Shared;
+use state::Env;
 
 /// Lambda's buffered response limit in bytes (6 MB).
 pub const MAX_BUFFERED_RESPONSE_BYTES: usize = api_error::MAX_BUFFERED_RESPONSE;
@@ -92,7 +99,7 @@ impl Emulator {
         let shared = Shared::new(config, addr);
         let server = tokio::spawn(server::serve(listener, shared.clone()));
         shared.log.emulator(format!("Runtime API listening on {addr}"));
-        shared.with_state(|st| lifecycle::begin_init(&shared, st));
+        lifecycle::start(&shared);
         let emulator = Self { shared, server };
         if !server_only {
             let _ = emulator.wait_init().await;
@@ -126,7 +133,7 @@ impl Emulator {
     pub async fn invoke_streaming(&self, invocation: Invocation) -> InvocationHandle {
         let (tx, rx) = mpsc::unbounded_channel();
         let (id_tx, id_rx) = oneshot::channel();
-        self.shared.with_state(|st| {
+        lifecycle::update(&self.shared, |st| {
             st.pending.push_back(Pending { inv: invocation, events: tx, id_tx: Some(id_tx) });
         });
         InvocationHandle { request_id: None, events: rx, id_rx: Some(id_rx) }
@@ -139,11 +146,9 @@ impl Emulator {
             let state = self.shared.read(|st| match &st.env {
                 Env::Ready => Some(Ok(st.init_durations.last().copied().unwrap_or_default())),
                 Env::InitFailed { failure, .. } => Some(Err(failure.clone())),
-                Env::ShutDown => Some(Err(lifecycle::init_failure(
-                    "Emulator.ShutDown",
-                    "the emulator has been shut down".into(),
-                    None,
-                ))),
+                Env::ShutDown => {
+                    Some(Err(init_failure("Emulator.ShutDown", "the emulator has been shut down".into(), None)))
+                }
                 Env::NeedsRestart if st.generation > 0 => {
                     st.last_init_failure.clone().map(Err).or_else(|| st.init_durations.last().copied().map(Ok))
                 }
@@ -153,7 +158,7 @@ impl Emulator {
                 return result;
             }
             if changes.changed().await.is_err() {
-                return Err(lifecycle::init_failure("Emulator.Gone", "the emulator stopped".into(), None));
+                return Err(init_failure("Emulator.Gone", "the emulator stopped".into(), None));
             }
         }
     }
@@ -227,7 +232,7 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        lifecycle::kill_all(&self.shared);
+        stop::kill_all(&self.shared);
         self.shared.close();
         self.server.abort();
     }

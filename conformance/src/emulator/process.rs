@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use rustix::process::{kill_process_group, Pid, Signal};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 
 use super::config::EmulatorConfig;
-use super::lifecycle;
+use super::entries::ProcKind;
+use super::log::LogStore;
 use super::records::{LogSource, LogStream};
-use super::state::{ProcInfo, ProcKind, Shared};
+use super::shared::Shared;
 
 /// Inherited variables that would leak the caller's Lambda or adapter settings into a
 /// test (LWA's old unprefixed aliases included).
@@ -125,14 +126,29 @@ pub(crate) fn extensions_in(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)
     Ok(found)
 }
 
-/// Starts one process in its own process group and records it.
-pub(crate) fn spawn(
-    shared: &Arc<Shared>,
-    kind: ProcKind,
-    name: &str,
-    argv: &[String],
-    generation: u64,
-) -> std::io::Result<()> {
+/// A started process, until it exits.
+#[derive(Debug)]
+pub(crate) struct Started {
+    child: Child,
+    source: LogSource,
+    /// Its process group (its own pid).
+    pub(crate) pgid: Option<i32>,
+}
+
+impl Started {
+    /// Waits until it exits, logs the exit and describes it.
+    pub(crate) async fn exited(mut self, log: &LogStore) -> String {
+        let description = match self.child.wait().await {
+            Ok(status) => describe_exit(status),
+            Err(e) => format!("wait failed: {e}"),
+        };
+        log.emulator(format!("{} exited: {description}", self.source));
+        description
+    }
+}
+
+/// Starts one process in its own process group, its output captured into the log.
+pub(crate) fn spawn(shared: &Arc<Shared>, kind: ProcKind, name: &str, argv: &[String]) -> std::io::Result<Started> {
     let Some((program, args)) = argv.split_first() else {
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "empty command"));
     };
@@ -166,20 +182,7 @@ pub(crate) fn spawn(
     if let Some(err) = child.stderr.take() {
         tokio::spawn(capture(shared.clone(), source.clone(), LogStream::Stderr, err));
     }
-    let index = shared.with_state(|st| {
-        st.procs.push(ProcInfo { name: name.to_string(), kind, generation, pgid, exit: None });
-        st.procs.len() - 1
-    });
-    let watcher_shared = shared.clone();
-    tokio::spawn(async move {
-        let description = match child.wait().await {
-            Ok(status) => describe_exit(status),
-            Err(e) => format!("wait failed: {e}"),
-        };
-        watcher_shared.log.emulator(format!("{source} exited: {description}"));
-        lifecycle::on_process_exit(&watcher_shared, index, description);
-    });
-    Ok(())
+    Ok(Started { child, source, pgid })
 }
 
 async fn capture(shared: Arc<Shared>, source: LogSource, stream: LogStream, reader: impl AsyncRead + Unpin) {

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use http::{HeaderMap, Method, StatusCode};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// One HTTP request made to the emulator (Runtime API or Extensions API).
 #[derive(Debug, Clone)]
@@ -112,6 +112,13 @@ pub struct InitFailure {
     /// The process whose exit failed init, when one did (its output is in the logs under
     /// this source).
     pub source: Option<LogSource>,
+}
+
+/// An [`InitFailure`] with a Lambda-shaped body unless one was given.
+pub(crate) fn init_failure(error_type: &str, message: String, body: Option<crate::ErrorBody>) -> InitFailure {
+    let body =
+        body.unwrap_or_else(|| crate::ErrorBody::Json(json!({"errorMessage": message, "errorType": error_type})));
+    InitFailure { error_type: error_type.to_string(), message, body, source: None }
 }
 
 /// What [`Emulator::shutdown`](crate::Emulator::shutdown) did.

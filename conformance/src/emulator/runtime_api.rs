@@ -12,9 +12,12 @@ use hyper::body::Incoming;
 use tokio::sync::mpsc;
 
 use super::api_error::{self, ApiError, MAX_BUFFERED_RESPONSE, MAX_STREAMED_RESPONSE};
+use super::entries::{Active, ActiveStatus, Finished};
 use super::invocation::{Chunk, ErrorBody, Outcome, ResponseEvent, StreamError};
 use super::lifecycle;
-use super::state::{ActiveStatus, Env, Finished, Shared, State};
+use super::records::init_failure;
+use super::shared::Shared;
+use super::state::{Env, State};
 use super::streaming::{Piece, PreludeSplitter, HTTP_INTEGRATION_CONTENT_TYPE};
 
 const RESPONSE_MODE: &str = "lambda-runtime-function-response-mode";
@@ -26,7 +29,7 @@ struct RuntimeWaiter(Arc<Shared>);
 
 impl RuntimeWaiter {
     fn enter(shared: &Arc<Shared>) -> Self {
-        shared.with_state(|st| {
+        lifecycle::update(shared, |st| {
             st.runtime_waiters += 1;
             st.runtime_polled = true;
         });
@@ -46,7 +49,7 @@ pub(crate) async fn next(shared: Arc<Shared>) -> Response<Full<Bytes>> {
     let _waiter = RuntimeWaiter::enter(&shared);
     loop {
         let mut changes = shared.subscribe();
-        // Look before changing anything: `with_state` wakes every waiter, this poll
+        // Look before changing anything: an update wakes every waiter, this poll
         // included, so calling it on an empty queue made an idle long poll spin at 100%
         // CPU (a runtime waiting for its next event kept a core busy).
         let queued = shared.read(|st| {
@@ -58,7 +61,7 @@ pub(crate) async fn next(shared: Arc<Shared>) -> Response<Full<Bytes>> {
             }
             continue;
         }
-        let found = shared.with_state(|st| {
+        let found = lifecycle::update(&shared, |st| {
             while let Some(id) = st.runtime_queue.pop_front() {
                 if let Some(active) = st.active.get_mut(&id) {
                     if active.status == ActiveStatus::Queued {
@@ -80,7 +83,7 @@ pub(crate) async fn next(shared: Arc<Shared>) -> Response<Full<Bytes>> {
     }
 }
 
-fn invocation_response(shared: &Shared, id: &str, active: &super::state::Active) -> Response<Full<Bytes>> {
+fn invocation_response(shared: &Shared, id: &str, active: &Active) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(active.inv.payload.clone()));
     let headers = response.headers_mut();
     let mut set = |name: &'static str, value: &str| match HeaderValue::from_str(value) {
@@ -143,7 +146,7 @@ fn begin_answer(shared: &Shared, st: &mut State, id: &str, to: &'static str) -> 
 
 /// Puts an answer back (the runtime may retry) after a failed read.
 fn abandon_answer(shared: &Arc<Shared>, id: &str) {
-    shared.with_state(|st| {
+    lifecycle::update(shared, |st| {
         if let Some(active) = st.active.get_mut(id) {
             active.status = ActiveStatus::Delivered;
         }
@@ -152,7 +155,7 @@ fn abandon_answer(shared: &Arc<Shared>, id: &str) {
 
 /// Ends the invocation; the error for the runtime when it had already ended (timed out).
 fn complete(shared: &Arc<Shared>, id: &str, outcome: Outcome) -> Result<(), ApiError> {
-    let done = shared.with_state(|st| Shared::finish(st, id, outcome, Finished::Answered));
+    let done = lifecycle::update(shared, |st| st.finish(id, outcome, Finished::Answered));
     if done {
         Ok(())
     } else if shared.config.is_managed_instances() {
@@ -164,7 +167,7 @@ fn complete(shared: &Arc<Shared>, id: &str, outcome: Outcome) -> Result<(), ApiE
 
 /// `POST /runtime/invocation/{id}/response`, buffered or streamed.
 pub(crate) async fn response(shared: Arc<Shared>, id: String, req: Request<Incoming>) -> Response<Full<Bytes>> {
-    let answer = match shared.with_state(|st| begin_answer(&shared, st, &id, "InvocationResponse")) {
+    let answer = match lifecycle::update(&shared, |st| begin_answer(&shared, st, &id, "InvocationResponse")) {
         Ok(answer) => answer,
         Err(e) => return e.into_response(),
     };
@@ -329,7 +332,7 @@ async fn read_limited(body: Incoming, limit: usize) -> Result<Bytes, ApiError> {
 /// `POST /runtime/invocation/{id}/error`. The body is kept as sent: the RIE forwards any
 /// body (valid JSON or not) as the error payload and answers 202.
 pub(crate) async fn invocation_error(shared: Arc<Shared>, id: String, req: Request<Incoming>) -> Response<Full<Bytes>> {
-    if let Err(e) = shared.with_state(|st| begin_answer(&shared, st, &id, "InvocationErrorResponse")) {
+    if let Err(e) = lifecycle::update(&shared, |st| begin_answer(&shared, st, &id, "InvocationErrorResponse")) {
         return e.into_response();
     }
     let (parts, body) = req.into_parts();
@@ -369,7 +372,7 @@ pub(crate) async fn init_error(shared: Arc<Shared>, req: Request<Incoming>) -> R
     };
     let body = ErrorBody::from_bytes(bytes);
     let error_type = error_type_of(&parts.headers, &body);
-    let result = shared.with_state(|st| match st.env {
+    let result = lifecycle::update(&shared, |st| match st.env {
         Env::Initializing { .. } => {
             let message = body
                 .json()
@@ -377,10 +380,9 @@ pub(crate) async fn init_error(shared: Arc<Shared>, req: Request<Incoming>) -> R
                 .and_then(|m| m.as_str())
                 .unwrap_or("the runtime reported an init error")
                 .to_string();
-            let failure = lifecycle::init_failure(&error_type, message, Some(body.clone()));
+            let failure = init_failure(&error_type, message, Some(body.clone()));
             let generation = st.generation;
-            lifecycle::fail_init(&shared, st, generation, failure);
-            Ok(())
+            Ok(st.fail_init(&shared.config, &shared.log, generation, failure))
         }
         Env::Ready => Err(ApiError::InvalidStateTransition {
             from: if st.active.is_empty() { "Ready" } else { "Running" },
@@ -389,7 +391,10 @@ pub(crate) async fn init_error(shared: Arc<Shared>, req: Request<Incoming>) -> R
         _ => Err(ApiError::InvalidStateTransition { from: "InitError", to: "InitError" }),
     });
     match result {
-        Ok(()) => api_error::accepted(),
+        Ok(reset) => {
+            lifecycle::run(&shared, reset);
+            api_error::accepted()
+        }
         Err(e) => e.into_response(),
     }
 }

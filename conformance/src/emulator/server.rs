@@ -11,8 +11,8 @@ use tokio::net::TcpListener;
 
 use super::api_error::ApiError;
 use super::records::RecordedRequest;
-use super::state::Shared;
-use super::{extensions_api, runtime_api};
+use super::shared::Shared;
+use super::{extensions_api, lifecycle, runtime_api};
 
 const RUNTIME_PREFIX: &str = "/2018-06-01/runtime/";
 const EXTENSION_PREFIX: &str = "/2020-01-01/extension/";
@@ -26,7 +26,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Full<By
     if !shared.config.record_requests {
         return route(shared, req).await;
     }
-    let index = shared.with_state(|st| {
+    let index = lifecycle::update(&shared, |st| {
         st.requests.push(RecordedRequest {
             method: req.method().clone(),
             path: req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default(),
@@ -38,7 +38,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Full<By
     });
     let response = route(shared.clone(), req).await;
     let status = response.status();
-    shared.with_state(|st| {
+    lifecycle::update(&shared, |st| {
         if let Some(r) = st.requests.get_mut(index) {
             r.status = Some(status);
         }

@@ -1,23 +1,19 @@
-//! The emulator's shared state: environment phase, extensions, invocations, records.
+//! The emulator's state machine: the environment phase, extensions, invocations, records.
 //!
-//! One `std::sync::Mutex` guards [`State`]; it is never held across an `.await`. Every
-//! change goes through [`Shared::with_state`], which afterwards runs [`Shared::settle`]
-//! (finish init, hand out queued invocations, restart a reset environment) and then bumps
-//! a `watch` counter that every long poll and waiter subscribes to before it looks at the
-//! state, so no wake-up is lost.
+//! A transition only changes [`State`]. What must happen outside it (start an init, arm
+//! an invocation's deadline, stop processes) is returned as [`Action`]s, which `lifecycle`
+//! performs once the lock ([`Shared`](super::shared::Shared)) is released: nothing here
+//! spawns, signals or waits. The transitions that end a generation are in `reset`.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-use serde_json::{json, Value};
-use tokio::sync::{mpsc, oneshot, watch};
+use serde_json::json;
 
 use super::config::EmulatorConfig;
+use super::entries::{Active, ActiveStatus, ExtState, Finished, Pending, ProcInfo};
 use super::ids;
-use super::invocation::{ErrorBody, Invocation, Outcome, ResponseEvent};
-use super::lifecycle;
+use super::invocation::{ErrorBody, Outcome, ResponseEvent};
 use super::log::LogStore;
 use super::records::{DeliveredEvent, InitFailure, RecordedRequest, Registration};
 
@@ -31,7 +27,7 @@ pub(crate) enum Env {
     },
     /// Init done; invocations are handed out.
     Ready,
-    /// Processes are being stopped; `after` is the phase once they are gone.
+    /// Processes are being stopped; [`Action::Reset`] carries the phase that follows.
     Resetting,
     /// Init failed; the next invocation gets the failure (once), the one after restarts.
     InitFailed {
@@ -64,81 +60,17 @@ impl ShutdownReason {
     }
 }
 
-/// A registered extension of the current generation.
+/// What a transition asks `lifecycle` to do once the lock is released.
 #[derive(Debug)]
-pub(crate) struct ExtState {
-    pub(crate) id: String,
-    pub(crate) name: String,
-    pub(crate) events: Vec<String>,
-    pub(crate) queue: VecDeque<Value>,
-    /// Open `/event/next` requests.
-    pub(crate) waiting: usize,
-    /// The request id of the last INVOKE handed over, until the extension polls again.
-    pub(crate) busy_with: Option<String>,
-    /// Reported `/exit/error` (no longer expected to poll).
-    pub(crate) exited: bool,
-}
-
-impl ExtState {
-    pub(crate) fn wants(&self, event: &str) -> bool {
-        !self.exited && self.events.iter().any(|e| e == event)
-    }
-}
-
-/// Kind of a spawned process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ProcKind {
-    Runtime,
-    Extension,
-}
-
-/// A spawned process.
-#[derive(Debug, Clone)]
-pub(crate) struct ProcInfo {
-    pub(crate) name: String,
-    pub(crate) kind: ProcKind,
-    pub(crate) generation: u64,
-    pub(crate) pgid: Option<i32>,
-    /// The exit description once it has exited.
-    pub(crate) exit: Option<String>,
-}
-
-/// An invocation waiting to be dispatched.
-#[derive(Debug)]
-pub(crate) struct Pending {
-    pub(crate) inv: Invocation,
-    pub(crate) events: mpsc::UnboundedSender<ResponseEvent>,
-    pub(crate) id_tx: Option<oneshot::Sender<String>>,
-}
-
-/// Where a dispatched invocation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ActiveStatus {
-    /// Waiting for the runtime's `/next`.
-    Queued,
-    /// Handed to the runtime.
-    Delivered,
-    /// The runtime is sending its response or error.
-    Responding,
-}
-
-/// A dispatched invocation.
-#[derive(Debug)]
-pub(crate) struct Active {
-    pub(crate) inv: Invocation,
-    pub(crate) trace_id: String,
-    pub(crate) deadline_ms: u64,
-    pub(crate) started: Instant,
-    pub(crate) status: ActiveStatus,
-    pub(crate) events: mpsc::UnboundedSender<ResponseEvent>,
-}
-
-/// How a finished request id ended (decides the error shape of a late answer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Finished {
-    Answered,
-    TimedOut,
-    Aborted,
+#[must_use = "an action does nothing until lifecycle::run performs it"]
+pub(crate) enum Action {
+    /// Start the extensions and the runtime of `generation`; its init fails at `deadline`.
+    BeginInit { generation: u64, deadline: Instant },
+    /// At `deadline`, time out invocation `id` of `generation` ([`State::deadline_passed`]).
+    SpawnWatchdog { id: String, generation: u64, deadline: Instant },
+    /// Stop the processes of `generation` (SHUTDOWN `reason` was queued), then enter
+    /// `after` ([`State::reset_done`]).
+    Reset { generation: u64, reason: ShutdownReason, after: Env },
 }
 
 /// Everything behind the lock.
@@ -166,176 +98,126 @@ pub(crate) struct State {
     pub(crate) procs: Vec<ProcInfo>,
 }
 
-/// State shared by the server, the lifecycle tasks and the [`Emulator`](crate::Emulator).
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) config: EmulatorConfig,
-    pub(crate) start: Instant,
-    pub(crate) addr: SocketAddr,
-    pub(crate) log: LogStore,
-    state: Mutex<State>,
-    changes: watch::Sender<u64>,
-    closed: std::sync::atomic::AtomicBool,
-}
-
-impl Shared {
-    pub(crate) fn new(config: EmulatorConfig, addr: SocketAddr) -> Arc<Self> {
-        let start = Instant::now();
-        let echo = config.echo_logs;
-        Arc::new(Self {
-            config,
-            start,
-            addr,
-            log: LogStore::new(start, echo),
-            state: Mutex::new(State {
-                env: Env::NeedsRestart,
-                generation: 0,
-                expected_extensions: Vec::new(),
-                runtime_started: false,
-                extensions: Vec::new(),
-                registrations: Vec::new(),
-                delivered: Vec::new(),
-                runtime_polled: false,
-                runtime_waiters: 0,
-                pending: VecDeque::new(),
-                runtime_queue: VecDeque::new(),
-                active: HashMap::new(),
-                finished: HashMap::new(),
-                last_delivered: None,
-                requests: Vec::new(),
-                init_durations: Vec::new(),
-                last_init_failure: None,
-                procs: Vec::new(),
-            }),
-            changes: watch::channel(0).0,
-            closed: std::sync::atomic::AtomicBool::new(false),
-        })
+impl State {
+    /// Before the first init: generation 0, nothing started.
+    pub(crate) fn new() -> Self {
+        Self {
+            env: Env::NeedsRestart,
+            generation: 0,
+            expected_extensions: Vec::new(),
+            runtime_started: false,
+            extensions: Vec::new(),
+            registrations: Vec::new(),
+            delivered: Vec::new(),
+            runtime_polled: false,
+            runtime_waiters: 0,
+            pending: VecDeque::new(),
+            runtime_queue: VecDeque::new(),
+            active: HashMap::new(),
+            finished: HashMap::new(),
+            last_delivered: None,
+            requests: Vec::new(),
+            init_durations: Vec::new(),
+            last_init_failure: None,
+            procs: Vec::new(),
+        }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Reads the state without settling (no change made).
-    pub(crate) fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
-        f(&self.lock())
-    }
-
-    /// Changes the state, settles it, and wakes every waiter.
-    pub(crate) fn with_state<R>(self: &Arc<Self>, f: impl FnOnce(&mut State) -> R) -> R {
-        let result = {
-            let mut st = self.lock();
-            let result = f(&mut st);
-            self.settle(&mut st);
-            result
-        };
-        self.changes.send_modify(|v| *v = v.wrapping_add(1));
-        result
-    }
-
-    /// Changes the state without settling (for changes that cannot let anything
-    /// proceed, such as a poll ending), and wakes every waiter. Safe to call from `Drop`.
-    pub(crate) fn quiet_update(&self, f: impl FnOnce(&mut State)) {
-        f(&mut self.lock());
-        self.changes.send_modify(|v| *v = v.wrapping_add(1));
-    }
-
-    /// Marks the emulator as dropped: open long polls end.
-    pub(crate) fn close(&self) {
-        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
-        self.changes.send_modify(|v| *v = v.wrapping_add(1));
-    }
-
-    /// Whether the emulator was dropped.
-    pub(crate) fn is_closed(&self) -> bool {
-        self.closed.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// A receiver that fires on the next change (subscribe before looking at the state).
-    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
-        self.changes.subscribe()
-    }
-
-    /// Elapsed time since the emulator started.
-    pub(crate) fn elapsed(&self) -> Duration {
-        self.start.elapsed()
-    }
-
-    /// Moves the environment forward after any change.
-    fn settle(self: &Arc<Self>, st: &mut State) {
+    /// Moves the environment forward after any change: ends a complete init, hands out
+    /// queued invocations, answers them with an init failure or after shutdown, and starts
+    /// a new generation when an invocation waits for a reset or failed environment.
+    #[must_use = "the actions must be performed"]
+    pub(crate) fn settle(&mut self, config: &EmulatorConfig, log: &LogStore) -> Vec<Action> {
+        let mut actions = Vec::new();
         // A bounded loop: each arm either changes the phase or stops.
         for _ in 0..8 {
-            match &mut st.env {
+            match &mut self.env {
                 Env::Initializing { since, .. } => {
                     let since = *since;
-                    if init_complete(st) {
-                        let took = since.elapsed();
-                        st.init_durations.push(took);
-                        st.env = Env::Ready;
-                        self.log.emulator(format!(
-                            "init done in {:.1} ms (generation {})",
-                            took.as_secs_f64() * 1000.0,
-                            st.generation
-                        ));
-                        continue;
+                    if !init_complete(self) {
+                        break;
                     }
-                    return;
+                    let took = since.elapsed();
+                    self.init_durations.push(took);
+                    self.env = Env::Ready;
+                    log.emulator(format!(
+                        "init done in {:.1} ms (generation {})",
+                        took.as_secs_f64() * 1000.0,
+                        self.generation
+                    ));
                 }
                 Env::Ready => {
-                    self.dispatch(st);
-                    return;
+                    self.dispatch(config, &mut actions);
+                    break;
                 }
                 Env::InitFailed { failure, reported } => {
-                    if st.pending.is_empty() {
-                        return;
+                    if self.pending.is_empty() {
+                        break;
                     }
                     if !*reported {
                         *reported = true;
                         let outcome =
                             Outcome::InitError { error_type: failure.error_type.clone(), body: failure.body.clone() };
-                        if let Some(p) = st.pending.pop_front() {
+                        if let Some(p) = self.pending.pop_front() {
                             let _ = p.events.send(ResponseEvent::Finished(outcome));
                         }
                         continue;
                     }
-                    lifecycle::begin_init(self, st);
+                    actions.push(self.begin_init(config, log));
                 }
                 Env::NeedsRestart => {
-                    if st.pending.is_empty() {
-                        return;
+                    if self.pending.is_empty() {
+                        break;
                     }
-                    lifecycle::begin_init(self, st);
+                    actions.push(self.begin_init(config, log));
                 }
-                Env::Resetting => return,
+                Env::Resetting => break,
                 Env::ShutDown => {
-                    while let Some(p) = st.pending.pop_front() {
+                    while let Some(p) = self.pending.pop_front() {
                         let _ = p.events.send(ResponseEvent::Finished(shut_down_outcome()));
                     }
-                    return;
+                    break;
                 }
             }
         }
+        actions
     }
 
-    /// Hands queued invocations to the runtime queue while the environment allows.
-    fn dispatch(self: &Arc<Self>, st: &mut State) {
-        let limit = self.config.max_concurrency.max(1) as usize;
-        while !st.pending.is_empty() && st.active.len() < limit {
+    /// Starts a new generation's init: registrations open, nothing of the old one kept.
+    pub(crate) fn begin_init(&mut self, config: &EmulatorConfig, log: &LogStore) -> Action {
+        self.generation += 1;
+        let now = Instant::now();
+        self.env = Env::Initializing { since: now };
+        self.extensions.clear();
+        self.expected_extensions.clear();
+        self.runtime_polled = false;
+        self.runtime_queue.clear();
+        self.last_delivered = None;
+        self.runtime_started = config.is_server_only();
+        log.emulator(format!("init started (generation {})", self.generation));
+        Action::BeginInit { generation: self.generation, deadline: now + config.init_timeout }
+    }
+
+    /// Hands queued invocations to the runtime queue while the environment allows, each
+    /// with a watchdog at its deadline.
+    fn dispatch(&mut self, config: &EmulatorConfig, actions: &mut Vec<Action>) {
+        let limit = config.max_concurrency.max(1) as usize;
+        while !self.pending.is_empty() && self.active.len() < limit {
             // Classic Lambda: the next invoke starts only when the previous invoke phase
             // is over, i.e. every INVOKE extension has asked for its next event.
-            if limit == 1 && !extensions_idle(st) {
+            if limit == 1 && !extensions_idle(self) {
                 return;
             }
-            let Some(mut p) = st.pending.pop_front() else {
+            let Some(mut p) = self.pending.pop_front() else {
                 return;
             };
             let id = ids::uuid_v4();
-            let timeout = p.inv.timeout.unwrap_or(self.config.timeout);
+            let timeout = p.inv.timeout.unwrap_or(config.timeout);
             let started = Instant::now();
             let deadline_ms = ids::epoch_ms(SystemTime::now() + timeout);
             let trace_id = p.inv.trace_id.clone().unwrap_or_else(ids::xray_trace_id);
-            let arn = self.config.function.arn();
-            for ext in st.extensions.iter_mut().filter(|e| e.wants("INVOKE")) {
+            let arn = config.function.arn();
+            for ext in self.extensions.iter_mut().filter(|e| e.wants("INVOKE")) {
                 ext.queue.push_back(json!({
                     "eventType": "INVOKE",
                     "deadlineMs": deadline_ms,
@@ -347,26 +229,26 @@ impl Shared {
             if let Some(tx) = p.id_tx.take() {
                 let _ = tx.send(id.clone());
             }
-            st.active.insert(
+            self.active.insert(
                 id.clone(),
                 Active { inv: p.inv, trace_id, deadline_ms, started, status: ActiveStatus::Queued, events: p.events },
             );
-            st.runtime_queue.push_back(id.clone());
-            lifecycle::spawn_watchdog(self, id, st.generation, started + timeout);
+            self.runtime_queue.push_back(id.clone());
+            actions.push(Action::SpawnWatchdog { id, generation: self.generation, deadline: started + timeout });
         }
     }
 
     /// Ends an active invocation with `outcome` (no-op if it already ended).
-    pub(crate) fn finish(st: &mut State, id: &str, outcome: Outcome, how: Finished) -> bool {
-        match st.active.remove(id) {
+    pub(crate) fn finish(&mut self, id: &str, outcome: Outcome, how: Finished) -> bool {
+        match self.active.remove(id) {
             Some(active) => {
-                st.runtime_queue.retain(|q| q != id);
+                self.runtime_queue.retain(|q| q != id);
                 // Bounded memory for long benchmark runs: forgetting old ids only turns a
                 // very late duplicate answer's 403 into a 400.
-                if st.finished.len() >= 65_536 {
-                    st.finished.clear();
+                if self.finished.len() >= 65_536 {
+                    self.finished.clear();
                 }
-                st.finished.insert(id.to_string(), how);
+                self.finished.insert(id.to_string(), how);
                 let _ = active.events.send(ResponseEvent::Finished(outcome));
                 true
             }
@@ -376,7 +258,7 @@ impl Shared {
 }
 
 /// Every INVOKE extension has asked for its next event since its last INVOKE.
-pub(crate) fn extensions_idle(st: &State) -> bool {
+fn extensions_idle(st: &State) -> bool {
     st.extensions.iter().filter(|e| e.wants("INVOKE")).all(|e| e.busy_with.is_none() && e.queue.is_empty())
 }
 
@@ -397,5 +279,213 @@ pub(crate) fn shut_down_outcome() -> Outcome {
             "errorMessage": "the emulator has been shut down",
             "errorType": "Emulator.ShutDown",
         })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The state machine alone: no server, no process, no runtime; each test plays the
+    //! changes the API handlers and lifecycle tasks make and checks the actions returned.
+
+    use tokio::sync::mpsc::{self, UnboundedReceiver};
+
+    use super::*;
+    use crate::emulator::entries::ProcKind;
+    use crate::emulator::invocation::Invocation;
+    use crate::emulator::records::{init_failure, LogSource};
+
+    fn log() -> LogStore {
+        LogStore::new(Instant::now(), false)
+    }
+
+    /// Queues an invocation as `Emulator::invoke_streaming` does; its outcome arrives on
+    /// the receiver.
+    fn invoke(st: &mut State, inv: Invocation) -> UnboundedReceiver<ResponseEvent> {
+        let (events, rx) = mpsc::unbounded_channel();
+        st.pending.push_back(Pending { inv, events, id_tx: None });
+        rx
+    }
+
+    /// A registered extension polling `/event/next`.
+    fn extension(name: &str, events: &[&str]) -> ExtState {
+        ExtState {
+            id: format!("id-{name}"),
+            name: name.into(),
+            events: events.iter().map(|e| e.to_string()).collect(),
+            queue: VecDeque::new(),
+            waiting: 1,
+            busy_with: None,
+            exited: false,
+        }
+    }
+
+    /// Generation 1 after init, with `extensions` registered and polling.
+    fn ready(config: &EmulatorConfig, log: &LogStore, extensions: Vec<ExtState>) -> State {
+        let mut st = State::new();
+        let _ = st.begin_init(config, log);
+        st.extensions = extensions;
+        st.runtime_polled = true;
+        assert!(st.settle(config, log).is_empty());
+        assert!(matches!(st.env, Env::Ready));
+        st
+    }
+
+    /// Settles and returns the (id, generation, deadline) of the one watchdog asked for.
+    fn one_watchdog(st: &mut State, config: &EmulatorConfig, log: &LogStore) -> (String, u64, Instant) {
+        match st.settle(config, log).as_slice() {
+            [Action::SpawnWatchdog { id, generation, deadline }] => (id.clone(), *generation, *deadline),
+            other => panic!("expected one watchdog, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_invocation_begins_the_init_of_the_next_generation() {
+        let (config, log) = (EmulatorConfig::new().init_timeout(Duration::from_secs(7)), log());
+        let mut st = State::new();
+        assert!(st.settle(&config, &log).is_empty(), "nothing to start without an invocation");
+        let _rx = invoke(&mut st, Invocation::new("{}"));
+        let before = Instant::now();
+        let actions = st.settle(&config, &log);
+        let [Action::BeginInit { generation, deadline }] = actions.as_slice() else {
+            panic!("expected BeginInit, got {actions:?}");
+        };
+        assert_eq!((*generation, st.generation), (1, 1));
+        assert!(*deadline >= before + Duration::from_secs(7) && *deadline <= Instant::now() + Duration::from_secs(7));
+        assert!(matches!(st.env, Env::Initializing { .. }));
+        assert_eq!(st.pending.len(), 1, "the invocation waits for init");
+        assert!(st.settle(&config, &log).is_empty(), "init is begun once");
+    }
+
+    #[test]
+    fn init_ends_when_the_runtime_and_every_extension_poll_then_a_watchdog_is_armed() {
+        let (config, log) = (EmulatorConfig::new(), log());
+        let mut st = State::new();
+        let _ = st.begin_init(&config, &log);
+        st.expected_extensions = vec!["ext".into()];
+        let mut ext = extension("ext", &["INVOKE"]);
+        ext.waiting = 0;
+        st.extensions.push(ext);
+        let _rx = invoke(&mut st, Invocation::new("{}").timeout(Duration::from_millis(250)));
+        st.runtime_polled = true; // GET /runtime/invocation/next
+        assert!(st.settle(&config, &log).is_empty(), "the extension has not polled yet");
+        assert!(matches!(st.env, Env::Initializing { .. }));
+        st.extensions[0].waiting = 1; // GET /extension/event/next
+        let (id, generation, deadline) = one_watchdog(&mut st, &config, &log);
+        assert!(matches!(st.env, Env::Ready));
+        assert_eq!(st.init_durations.len(), 1);
+        assert_eq!(generation, 1);
+        let active = &st.active[&id];
+        assert_eq!(deadline, active.started + Duration::from_millis(250), "the invocation's own timeout");
+        assert_eq!(active.status, ActiveStatus::Queued);
+        assert_eq!(st.runtime_queue.front(), Some(&id));
+        assert_eq!(st.extensions[0].queue.front().map(|e| e["requestId"] == id.as_str()), Some(true));
+    }
+
+    #[test]
+    fn classic_dispatch_waits_until_invoke_extensions_are_idle() {
+        let (config, log) = (EmulatorConfig::new(), log());
+        let mut st = ready(&config, &log, vec![extension("ext", &["INVOKE"])]);
+        let mut first = invoke(&mut st, Invocation::new("1"));
+        let _second = invoke(&mut st, Invocation::new("2"));
+        let (id, _, _) = one_watchdog(&mut st, &config, &log);
+        let answer = Outcome::Buffered { body: "ok".into(), headers: Default::default() };
+        assert!(st.finish(&id, answer, Finished::Answered)); // POST .../response
+        assert!(matches!(first.try_recv(), Ok(ResponseEvent::Finished(Outcome::Buffered { .. }))));
+        assert!(st.settle(&config, &log).is_empty(), "the INVOKE event is not taken yet");
+        st.extensions[0].queue.clear();
+        st.extensions[0].busy_with = Some(id.clone()); // took the INVOKE event
+        assert!(st.settle(&config, &log).is_empty(), "the extension is still busy");
+        st.extensions[0].busy_with = None; // polls again
+        let (second_id, _, _) = one_watchdog(&mut st, &config, &log);
+        assert_ne!(second_id, id);
+    }
+
+    #[test]
+    fn a_timeout_resets_a_classic_environment_and_a_stale_watchdog_does_nothing() {
+        let (config, log) = (EmulatorConfig::new(), log());
+        let mut st = ready(&config, &log, vec![extension("ext", &["SHUTDOWN"])]);
+        let mut rx = invoke(&mut st, Invocation::new("{}"));
+        let (id, generation, _) = one_watchdog(&mut st, &config, &log);
+        assert!(st.deadline_passed(&config, &log, &id, generation - 1).is_none(), "armed by another generation");
+        assert!(st.active.contains_key(&id) && matches!(st.env, Env::Ready));
+        let reset = st.deadline_passed(&config, &log, &id, generation);
+        let Some(Action::Reset { generation: 1, reason: ShutdownReason::Timeout, after: Env::NeedsRestart }) = reset
+        else {
+            panic!("expected a timeout reset, got {reset:?}");
+        };
+        assert!(matches!(rx.try_recv(), Ok(ResponseEvent::Finished(Outcome::Timeout))));
+        assert_eq!(st.finished.get(&id), Some(&Finished::TimedOut));
+        assert!(matches!(st.env, Env::Resetting));
+        assert_eq!(st.extensions[0].queue.back().map(|e| e["shutdownReason"] == "timeout"), Some(true));
+        st.reset_done(1, Env::NeedsRestart);
+        assert!(matches!(st.env, Env::NeedsRestart));
+        assert!(st.settle(&config, &log).is_empty(), "the restart waits for the next invocation");
+    }
+
+    #[test]
+    fn managed_instances_time_out_only_the_invocation() {
+        let (config, log) = (EmulatorConfig::new().max_concurrency(2), log());
+        let mut st = ready(&config, &log, Vec::new());
+        let mut first = invoke(&mut st, Invocation::new("1"));
+        let _second = invoke(&mut st, Invocation::new("2"));
+        let actions = st.settle(&config, &log);
+        let [Action::SpawnWatchdog { id, generation, .. }, Action::SpawnWatchdog { .. }] = actions.as_slice() else {
+            panic!("expected two watchdogs, got {actions:?}");
+        };
+        assert!(st.deadline_passed(&config, &log, id, *generation).is_none());
+        assert!(matches!(first.try_recv(), Ok(ResponseEvent::Finished(Outcome::Timeout))));
+        assert!(matches!(st.env, Env::Ready));
+        assert_eq!(st.active.len(), 1);
+    }
+
+    #[test]
+    fn a_crash_during_init_fails_it_once_then_a_late_exit_of_that_generation_is_ignored() {
+        let (config, log) = (EmulatorConfig::new().runtime_command(["app"]), log());
+        let mut st = State::new();
+        let _ = st.begin_init(&config, &log);
+        for (name, kind) in [("runtime", ProcKind::Runtime), ("ext", ProcKind::Extension)] {
+            st.procs.push(ProcInfo { name: name.into(), kind, generation: 1, pgid: None, exit: None });
+        }
+        let reset = st.process_exited(&config, &log, 0, "exit status 1".into());
+        let Some(Action::Reset { generation: 1, reason: ShutdownReason::Failure, after }) = reset else {
+            panic!("expected a failure reset, got {reset:?}");
+        };
+        assert!(matches!(&after, Env::InitFailed { failure, reported: false }
+            if failure.error_type == "Runtime.ExitError" && failure.source == Some(LogSource::Runtime)));
+        st.reset_done(1, after);
+        let mut first = invoke(&mut st, Invocation::new("1"));
+        assert!(st.settle(&config, &log).is_empty());
+        let Ok(ResponseEvent::Finished(Outcome::InitError { error_type, .. })) = first.try_recv() else {
+            panic!("the first invocation gets the init failure");
+        };
+        assert_eq!(error_type, "Runtime.ExitError");
+        let _second = invoke(&mut st, Invocation::new("2"));
+        let actions = st.settle(&config, &log);
+        assert!(matches!(actions.as_slice(), [Action::BeginInit { generation: 2, .. }]), "{actions:?}");
+        // Generation 1's extension dies late (killed by the reset): generation 2 goes on.
+        assert!(st.process_exited(&config, &log, 1, "signal: killed".into()).is_none());
+        assert_eq!(st.procs[1].exit.as_deref(), Some("signal: killed"));
+        let late = st.fail_init(&config, &log, 1, init_failure("X", "late".into(), None));
+        assert!(late.is_none());
+        assert!(matches!(st.env, Env::Initializing { .. }) && st.generation == 2);
+    }
+
+    #[test]
+    fn shutdown_during_a_reset_stays_shut_down() {
+        let (config, log) = (EmulatorConfig::new(), log());
+        let mut st = ready(&config, &log, vec![extension("ext", &["SHUTDOWN"])]);
+        let _rx = invoke(&mut st, Invocation::new("{}"));
+        let (id, generation, _) = one_watchdog(&mut st, &config, &log);
+        let Some(Action::Reset { after, .. }) = st.deadline_passed(&config, &log, &id, generation) else {
+            panic!("expected a reset");
+        };
+        assert!(st.begin_shutdown(&config));
+        assert_eq!(st.extensions[0].queue.len(), 1, "SHUTDOWN timeout was sent, no second one");
+        st.reset_done(generation, after);
+        assert!(matches!(st.env, Env::ShutDown), "the end of the reset does not undo the shutdown");
+        let mut rx = invoke(&mut st, Invocation::new("{}"));
+        assert!(st.settle(&config, &log).is_empty(), "no new init after shutdown");
+        assert!(matches!(rx.try_recv(), Ok(ResponseEvent::Finished(o)) if o == shut_down_outcome()));
+        assert!(!st.begin_shutdown(&config), "only once");
     }
 }
