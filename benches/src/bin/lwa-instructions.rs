@@ -24,7 +24,7 @@ use clap::Parser;
 use lwa_benches::session::{describe, emulator_config, start, Events};
 use lwa_benches::Workload;
 use lwa_conformance::echo_app::{EchoApp, EchoOptions};
-use lwa_conformance::{Invocation, Outcome};
+use lwa_emulator::{Invocation, Outcome};
 use serde_json::{json, Value};
 
 /// Instructions per invocation of an adapter binary under callgrind, against a baseline.

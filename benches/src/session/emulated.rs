@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context as _};
 use lwa_conformance::echo_app::{EchoApp, EchoOptions};
-use lwa_conformance::{Emulator, EmulatorConfig, Invocation, LogSource, Outcome, ResponseEvent};
+use lwa_emulator::{Emulator, EmulatorConfig, Invocation, LogSource, Outcome, ResponseEvent};
 
 use super::{mib, push_opt, run_concurrently, Events, Measured, StreamTrace, Workload};
 use crate::metric::Metric;

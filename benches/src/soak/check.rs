@@ -2,7 +2,7 @@
 //! ([`check`]) and no other invocation's marker anywhere ([`foreign_markers`]).
 
 use base64::Engine as _;
-use lwa_conformance::Outcome;
+use lwa_emulator::Outcome;
 use serde_json::Value;
 
 use super::{Probe, Source};

@@ -2,7 +2,7 @@
 //! ([`marker`]), and the probe with its event, trace id, tenant id and client context.
 
 use bytes::Bytes;
-use lwa_conformance::Invocation;
+use lwa_emulator::Invocation;
 use serde_json::{json, Value};
 
 use crate::inputs::{binary_bytes, text_bytes, Body, EventSource};

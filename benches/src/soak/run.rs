@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context as _};
 use lwa_conformance::echo_app::{EchoApp, EchoOptions};
-use lwa_conformance::Emulator;
+use lwa_emulator::Emulator;
 
 use super::report::cell;
 use super::samples::{driver_rss, sample};

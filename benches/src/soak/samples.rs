@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use lwa_conformance::LogSource;
+use lwa_emulator::LogSource;
 
 use super::run::Running;
 use super::{mib, SoakConfig};

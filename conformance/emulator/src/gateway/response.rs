@@ -117,7 +117,7 @@ fn body_of(doc: &serde_json::Map<String, Value>) -> Result<Bytes, GatewayError> 
 /// The HTTP response for a buffered Lambda response `payload`.
 ///
 /// ```
-/// use lwa_conformance::gateway::{from_lambda, Trigger};
+/// use lwa_emulator::gateway::{from_lambda, Trigger};
 /// let r = from_lambda(Trigger::HttpApi, br#"{"statusCode":201,"cookies":["a=1","b=2"],"body":"aGk=","isBase64Encoded":true}"#)
 ///     .expect("well-formed");
 /// assert_eq!(r.status, 201);
@@ -183,8 +183,8 @@ pub(crate) fn content_length_in(doc: &Value) -> Option<String> {
 /// body: there the function's own value is kept, as the adapter computed it from the app.
 ///
 /// ```
-/// use lwa_conformance::gateway::declared_content_length;
-/// use lwa_conformance::Outcome;
+/// use lwa_emulator::gateway::declared_content_length;
+/// use lwa_emulator::Outcome;
 /// let payload = br#"{"statusCode":200,"headers":{"Content-Length":"1234"},"body":""}"#;
 /// let outcome = Outcome::Buffered { body: payload.to_vec().into(), headers: Default::default() };
 /// assert_eq!(declared_content_length(&outcome).as_deref(), Some("1234"));
@@ -246,8 +246,8 @@ const INIT_HINT: &str = "the function failed to initialize; the terminal running
 /// which leaves a user of the local front door guessing; the `message` field stays AWS's.
 ///
 /// ```
-/// use lwa_conformance::gateway::{init_failure_response, Trigger};
-/// use lwa_conformance::ErrorBody;
+/// use lwa_emulator::gateway::{init_failure_response, Trigger};
+/// use lwa_emulator::ErrorBody;
 ///
 /// let body = ErrorBody::Json(serde_json::json!({"errorType": "Runtime.ExitError",
 ///     "errorMessage": "Runtime exited with error: exit status 1"}));

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 /// that travels in the Runtime API headers.
 ///
 /// ```
-/// use lwa_conformance::Invocation;
+/// use lwa_emulator::Invocation;
 /// use std::time::Duration;
 ///
 /// let inv = Invocation::json(&serde_json::json!({"hello": "world"}))
@@ -205,7 +205,7 @@ impl Outcome {
     /// with bodies as text when they are UTF-8 (else base64 with `"bodyBase64": true`).
     ///
     /// ```
-    /// use lwa_conformance::Outcome;
+    /// use lwa_emulator::Outcome;
     /// let o = Outcome::Buffered { body: "{\"a\":1}".into(), headers: Default::default() };
     /// assert_eq!(o.to_json(), serde_json::json!({"outcome": "buffered", "body": "{\"a\":1}"}));
     /// ```

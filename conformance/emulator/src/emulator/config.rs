@@ -81,7 +81,7 @@ pub struct ExtensionCommand {
 /// runtime or extension through [`Emulator::runtime_api`](crate::Emulator::runtime_api).
 ///
 /// ```
-/// use lwa_conformance::EmulatorConfig;
+/// use lwa_emulator::EmulatorConfig;
 /// use std::time::Duration;
 ///
 /// let config = EmulatorConfig::new()

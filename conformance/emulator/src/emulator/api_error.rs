@@ -195,7 +195,7 @@ pub(crate) fn accepted() -> Response<Full<Bytes>> {
 }
 
 /// A JSON answer with the given status.
-pub(crate) fn json_response(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
+pub fn json_response(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

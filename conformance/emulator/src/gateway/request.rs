@@ -29,7 +29,7 @@ impl HttpRequest {
     /// A request with no headers and no body from 127.0.0.1 (a base for tests).
     ///
     /// ```
-    /// use lwa_conformance::gateway::HttpRequest;
+    /// use lwa_emulator::gateway::HttpRequest;
     /// let req = HttpRequest::new("GET", "/a%20b?x=1&x=2");
     /// assert_eq!(req.path, "/a%20b");
     /// assert_eq!(req.query, "x=1&x=2");

@@ -37,7 +37,7 @@ impl Default for EventContext {
 /// The event `trigger` sends for `req`.
 ///
 /// ```
-/// use lwa_conformance::gateway::{build_event, EventContext, HttpRequest, Trigger};
+/// use lwa_emulator::gateway::{build_event, EventContext, HttpRequest, Trigger};
 /// let req = HttpRequest::new("GET", "/a?x=1&x=2").header("cookie", "a=1; b=2");
 /// let event = build_event(Trigger::HttpApi, &req, &EventContext::default());
 /// assert_eq!(event["rawQueryString"], "x=1&x=2");

@@ -75,7 +75,7 @@ impl Trigger {
     /// `STREAM`, which this front door does not imitate.
     ///
     /// ```
-    /// use lwa_conformance::gateway::Trigger;
+    /// use lwa_emulator::gateway::Trigger;
     /// assert!(Trigger::FunctionUrl.can_stream().is_ok());
     /// assert!(Trigger::HttpApi.can_stream().is_err());
     /// ```

@@ -1,6 +1,6 @@
 //! The local Lambda: Runtime API, Extensions API and the execution environment lifecycle.
 
-pub(crate) mod api_error;
+pub mod api_error;
 mod config;
 mod entries;
 mod extensions_api;
@@ -47,8 +47,8 @@ pub const MAX_STREAMED_RESPONSE_BYTES: usize = api_error::MAX_STREAMED_RESPONSE;
 /// A running local Lambda. Dropping it kills every process it started.
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), lwa_conformance::EmulatorError> {
-/// use lwa_conformance::{Emulator, EmulatorConfig, Invocation, Outcome};
+/// # async fn demo() -> Result<(), lwa_emulator::EmulatorError> {
+/// use lwa_emulator::{Emulator, EmulatorConfig, Invocation, Outcome};
 ///
 /// let emulator = Emulator::start(
 ///     EmulatorConfig::new().extensions_dir("/opt/extensions").runtime_command(["./app"]),
