@@ -93,7 +93,7 @@ layer ARCH="all": build-release
 
 # Zip packages end to end on both architectures: the layer, the exec wrapper, the emulator as a managed runtime.
 zip-package: setup build-release
-    LWA_REQUIRE_AARCH64=1 cargo test --locked -p lwa-conformance --test zip_package
+    LWA_REQUIRE_AARCH64=1 cargo test --locked -p lwa-conformance --test it -- zip_package::
 
 # End-to-end benchmark: each ADAPTER (default: the reference release build; `lwa` = LWA 1.0 built once
 # from crates.io; NAME=PATH for any binary) under the emulator, next to the floor (direct app calls) and

@@ -180,7 +180,7 @@ pub fn coverage_markdown(spec: &Spec, cases: &[(String, Vec<String>)]) -> String
     }
     let mut out = String::from(
         "# Rule coverage\n\nGenerated from docs/spec.md and fixtures/cases by \
-         `cargo test -p lwa-conformance --test spec` (set `LWA_UPDATE_DOCS=1` to rewrite it). \
+         `cargo test -p lwa-conformance --test it -- spec::` (set `LWA_UPDATE_DOCS=1` to rewrite it). \
          Every rule is checked by at least one case; the corpus rules by every corpus event.\n\n\
          | rule | level | cases |\n|---|---|---|\n",
     );

@@ -36,7 +36,7 @@ pub(super) fn judge_against_snapshot(path: &Path, normalised: &Value) -> Judgeme
         Ok(expected) => Judgement::Checked(compare(&expected, normalised)),
         Err(why) => Judgement::Unjudged(format!(
             "no expectation recorded: {why} (the reference adapter's observations are recorded as \
-             snapshots by `cargo test -p lwa-conformance --test suite`)"
+             snapshots by `cargo test -p lwa-conformance --test it -- suite::`)"
         )),
     }
 }

@@ -25,11 +25,7 @@
 //! the rules its case cites, each fault that breaks a MUST rule must fail a case, and the
 //! harmless one must never fail a case on its own.
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
-
-mod common;
-
-use common::repo_root as root;
+use crate::common::repo_root as root;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

@@ -3,11 +3,7 @@
 //! Managed Instances concurrency, the Runtime API proxy, and bounded memory for a large
 //! streamed response.
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
-
-mod common;
-
-use common::reference_adapter as adapter;
+use crate::common::reference_adapter as adapter;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -1,7 +1,5 @@
-//! Helpers shared by the integration tests: a tiny HTTP/1.1 client on hyper, paths of the
-//! example functions, shell-script extensions.
-
-#![allow(dead_code, unreachable_pub)]
+//! Helpers shared by the emulator's integration tests: a tiny HTTP/1.1 client on hyper,
+//! a runtime's calls, the example functions, shell-script extensions.
 
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
@@ -17,18 +15,18 @@ use tokio::net::TcpStream;
 
 /// An HTTP answer.
 #[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: Bytes,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
 }
 
 impl Reply {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
 
-    pub fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
     }
 }
@@ -49,7 +47,7 @@ where
 }
 
 /// One request with a complete body.
-pub async fn request(
+pub(crate) async fn request(
     addr: &str,
     method: Method,
     path: &str,
@@ -64,17 +62,17 @@ pub async fn request(
     send(addr, req).await
 }
 
-pub async fn get(addr: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+pub(crate) async fn get(addr: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
     request(addr, Method::GET, path, headers, Bytes::new()).await
 }
 
-pub async fn post(addr: &str, path: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
+pub(crate) async fn post(addr: &str, path: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
     request(addr, Method::POST, path, headers, body).await
 }
 
 /// A chunked POST whose frames are sent with the given delays before each; a trailers
 /// frame becomes real HTTP/1.1 trailers.
-pub async fn post_frames(
+pub(crate) async fn post_frames(
     addr: &str,
     path: &str,
     headers: &[(&str, &str)],
@@ -99,25 +97,25 @@ pub async fn post_frames(
 }
 
 /// The next invocation, as a runtime sees it.
-pub struct Next {
-    pub id: String,
-    pub reply: Reply,
+pub(crate) struct Next {
+    pub(crate) id: String,
+    pub(crate) reply: Reply,
 }
 
-pub async fn next(addr: &str) -> Next {
+pub(crate) async fn next(addr: &str) -> Next {
     let reply = get(addr, "/2018-06-01/runtime/invocation/next", &[]).await;
     assert_eq!(reply.status, 200, "next: {:?}", reply.body);
     let id = reply.header("lambda-runtime-aws-request-id").expect("a request id");
     Next { id, reply }
 }
 
-pub async fn respond(addr: &str, id: &str, body: impl Into<Bytes>) -> Reply {
+pub(crate) async fn respond(addr: &str, id: &str, body: impl Into<Bytes>) -> Reply {
     post(addr, &format!("/2018-06-01/runtime/invocation/{id}/response"), &[], body).await
 }
 
 /// Path of an example binary (target/<profile>/examples/<name>). `cargo test` builds
 /// the examples, but `cargo test --test <file>` does not: then it is built here once.
-pub fn example(name: &str) -> String {
+pub(crate) fn example(name: &str) -> String {
     static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let exe = std::env::current_exe().expect("test binary path");
     let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile> directory");
@@ -126,7 +124,7 @@ pub fn example(name: &str) -> String {
         let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
         if !path.exists() {
             let status = std::process::Command::new(env!("CARGO"))
-                .args(["build", "-p", "lwa-conformance", "--example", name])
+                .args(["build", "-p", "lwa-emulator", "--example", name])
                 .status()
                 .expect("run cargo build");
             assert!(status.success(), "cargo build --example {name} failed");
@@ -137,7 +135,7 @@ pub fn example(name: &str) -> String {
 }
 
 /// Writes an executable shell script.
-pub fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+pub(crate) fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let path = dir.join(name);
     std::fs::write(&path, format!("#!/usr/bin/env bash\n{body}\n")).expect("write script");
@@ -147,7 +145,7 @@ pub fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
 
 /// A bash extension: registers for `events`, then prints every event it gets and exits
 /// after SHUTDOWN. `extra` runs after registration (before the loop).
-pub fn shell_extension(events: &str, extra: &str) -> String {
+pub(crate) fn shell_extension(events: &str, extra: &str) -> String {
     format!(
         r#"set -u
 API="http://$AWS_LAMBDA_RUNTIME_API/2020-01-01/extension"
@@ -164,25 +162,4 @@ while true; do
 done
 "#
     )
-}
-
-/// The repository's root.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("conformance/ has a parent").to_owned()
-}
-
-/// Cargo's target directory (CARGO_TARGET_DIR, else the repository's target/).
-pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target"))
-}
-
-/// Builds the reference adapter (debug; a no-op when it is fresh) and returns its path.
-pub fn reference_adapter() -> PathBuf {
-    let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "lambda-web-adapter", "--bin", "lambda-adapter"])
-        .current_dir(repo_root())
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "the reference adapter builds");
-    target_dir().join("debug/lambda-adapter")
 }

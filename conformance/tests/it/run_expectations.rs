@@ -2,11 +2,7 @@
 //! snapshot is missing or unreadable is reported as `no-expectation`, named with its file,
 //! counted in the summary, and fails the run (issue 19).
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
-
-mod common;
-
-use common::reference_adapter;
+use crate::common::reference_adapter;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,7 +12,7 @@ const EVENT: &str = "apigw-v2/get-root.json";
 const SNAPSHOT: &str = "suite__corpus__apigw-v2__get-root.json.snap";
 
 fn root() -> PathBuf {
-    common::repo_root()
+    crate::common::repo_root()
 }
 
 /// A repository of one corpus event (no case files) with `snapshot` as its recorded

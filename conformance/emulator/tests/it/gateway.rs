@@ -1,8 +1,6 @@
 //! Front door round trips: real HTTP in, the trigger's event to an in-process fake
 //! function (a raw Runtime API client), its answer back as HTTP.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,8 +10,8 @@ use http::{Method, Request};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Frame;
 use hyper_util::rt::TokioIo;
-use lwa_conformance::gateway::{self, FrontDoor, Trigger};
-use lwa_conformance::{Emulator, EmulatorConfig};
+use lwa_emulator::gateway::{self, FrontDoor, Trigger};
+use lwa_emulator::{Emulator, EmulatorConfig};
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -23,11 +21,11 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// with two cookies in the trigger's own way. `/malformed` answers garbage.
 async fn fake_function(addr: String, trigger: Trigger) {
     loop {
-        let n = common::next(&addr).await;
+        let n = crate::common::next(&addr).await;
         let event: Value = serde_json::from_slice(&n.reply.body).unwrap_or_default();
         let path = event["rawPath"].as_str().or(event["path"].as_str()).unwrap_or_default().to_string();
         if path == "/malformed" {
-            common::respond(&addr, &n.id, "this is not json").await;
+            crate::common::respond(&addr, &n.id, "this is not json").await;
             continue;
         }
         let mut body = vec![0u8];
@@ -56,7 +54,7 @@ async fn fake_function(addr: String, trigger: Trigger) {
                 "isBase64Encoded": true
             }),
         };
-        common::respond(&addr, &n.id, response.to_string()).await;
+        crate::common::respond(&addr, &n.id, response.to_string()).await;
     }
 }
 
@@ -91,7 +89,7 @@ async fn round_trip_for_every_trigger() {
     let payload: Vec<u8> = vec![0x89, b'P', b'N', b'G', 0, 255];
     for trigger in Trigger::ALL {
         let s = setup(trigger, false, |addr| tokio::spawn(fake_function(addr, trigger))).await;
-        let r = common::request(
+        let r = crate::common::request(
             &s.front,
             Method::POST,
             "/items/a%20b?tag=x&tag=y&q=1",
@@ -137,7 +135,7 @@ async fn round_trip_for_every_trigger() {
             }
         }
         // A malformed Lambda response is a 502.
-        let bad = common::get(&s.front, "/malformed", &[]).await;
+        let bad = crate::common::get(&s.front, "/malformed", &[]).await;
         assert_eq!(bad.status, 502, "{trigger}");
         if !matches!(trigger, Trigger::Alb | Trigger::AlbMulti) {
             assert!(
@@ -151,9 +149,9 @@ async fn round_trip_for_every_trigger() {
 /// A streaming fake function: prelude, then two chunks 300 ms apart.
 async fn streaming_function(addr: String) {
     loop {
-        let n = common::next(&addr).await;
+        let n = crate::common::next(&addr).await;
         let ms = Duration::from_millis;
-        common::post_frames(
+        crate::common::post_frames(
             &addr,
             &format!("/2018-06-01/runtime/invocation/{}/response", n.id),
             &[
@@ -206,13 +204,13 @@ async fn function_url_streaming_forwards_chunks_as_they_arrive() {
 /// adapter does for a HEAD request (it copies the app's header).
 async fn head_function(addr: String) {
     loop {
-        let n = common::next(&addr).await;
+        let n = crate::common::next(&addr).await;
         let response = json!({
             "statusCode": 200,
             "headers": {"content-type": "text/plain", "content-length": "1234"},
             "body": "",
         });
-        common::respond(&addr, &n.id, response.to_string()).await;
+        crate::common::respond(&addr, &n.id, response.to_string()).await;
     }
 }
 
@@ -222,12 +220,12 @@ async fn head_function(addr: String) {
 async fn head_keeps_the_declared_content_length() {
     for trigger in [Trigger::HttpApi, Trigger::Rest, Trigger::Alb] {
         let s = setup(trigger, false, |addr| tokio::spawn(head_function(addr))).await;
-        let r = common::request(&s.front, Method::HEAD, "/file.txt", &[], Bytes::new()).await;
+        let r = crate::common::request(&s.front, Method::HEAD, "/file.txt", &[], Bytes::new()).await;
         assert_eq!(r.status, 200, "{trigger}");
         assert_eq!(r.header("content-length").as_deref(), Some("1234"), "{trigger}");
         assert!(r.body.is_empty());
         // A GET with the same empty body must not claim 1234 bytes it does not send.
-        let r = common::get(&s.front, "/file.txt", &[]).await;
+        let r = crate::common::get(&s.front, "/file.txt", &[]).await;
         assert_eq!(r.header("content-length").as_deref(), Some("0"), "{trigger}");
     }
 }

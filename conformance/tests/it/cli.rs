@@ -1,7 +1,5 @@
 //! The `lwa-conformance` binary: `emulate` driven through stdin, `serve` through HTTP.
 
-mod common;
-
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -15,7 +13,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_lwa-conformance");
 async fn emulate_reads_invocations_from_stdin() {
     let mut child = Command::new(BIN)
         .args(["emulate", "--quiet", "--timeout", "2", "--shutdown-grace", "0.3", "--"])
-        .arg(common::example("lambda_echo"))
+        .arg(crate::common::example("lambda_echo"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -53,7 +51,7 @@ async fn serve_turns_http_into_http_api_events() {
     let mut child = Command::new(BIN)
         // The runtime is a lambda_runtime function itself: no adapter extension.
         .args(["serve", "--quiet", "--adapter", "none", "--trigger", "http-api", "--port", &port.to_string(), "--"])
-        .arg(common::example("lambda_echo"))
+        .arg(crate::common::example("lambda_echo"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -64,7 +62,7 @@ async fn serve_turns_http_into_http_api_events() {
     let mut reply = None;
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(&addr).await.is_ok() {
-            reply = Some(common::get(&addr, "/hello/there?x=1", &[("cookie", "k=v")]).await);
+            reply = Some(crate::common::get(&addr, "/hello/there?x=1", &[("cookie", "k=v")]).await);
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -92,7 +90,7 @@ async fn serve_turns_http_into_http_api_events() {
 /// shutdown and named in the report.
 #[tokio::test]
 async fn a_daemonised_child_does_not_outlive_the_emulator() {
-    let runtime = format!("(setsid sleep 313 &); exec {}", common::example("lambda_echo"));
+    let runtime = format!("(setsid sleep 313 &); exec {}", crate::common::example("lambda_echo"));
     let mut child = Command::new(BIN)
         .args(["emulate", "--timeout", "2", "--shutdown-grace", "0.3", "--", "sh", "-c", &runtime])
         .stdin(Stdio::piped())
@@ -186,7 +184,7 @@ async fn stop(mut child: tokio::process::Child) -> String {
 async fn an_init_failure_is_named_in_the_answer_and_on_the_terminal() {
     let app = "echo starting; echo 'Error: listen EADDRINUSE: address already in use :::3000' >&2; exit 1";
     let (child, addr) = serve(&["--adapter", "none", "--trigger", "http-api"], &["sh", "-c", app]).await;
-    let reply = common::get(&addr, "/", &[]).await;
+    let reply = crate::common::get(&addr, "/", &[]).await;
     assert_eq!(reply.status, 500, "HTTP API's status for a function error");
     let body = reply.json();
     assert_eq!(body["message"], "Internal Server Error");
@@ -247,7 +245,7 @@ async fn emulate_takes_pretty_printed_events_from_files_and_stdin() {
         .arg("--event")
         .arg(&second)
         .args(["--event", "-", "--"])
-        .arg(common::example("lambda_echo"))
+        .arg(crate::common::example("lambda_echo"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -283,10 +281,10 @@ async fn emulate_takes_pretty_printed_events_from_files_and_stdin() {
 /// Lambda response, so a user can see what the function was given and answered.
 #[tokio::test]
 async fn serve_prints_events_and_raw_responses() {
-    let echo = common::example("lambda_echo");
+    let echo = crate::common::example("lambda_echo");
     let args = ["--quiet", "--print-events", "--adapter", "none", "--trigger", "http-api"];
     let (child, addr) = serve(&args, &[echo.as_str()]).await;
-    let reply = common::get(&addr, "/printed/path", &[]).await;
+    let reply = crate::common::get(&addr, "/printed/path", &[]).await;
     assert_eq!(reply.status, 200);
     let stderr = stop(child).await;
     assert!(stderr.contains("[front door] event "), "{stderr}");
@@ -303,7 +301,7 @@ async fn the_function_runs_in_cwd_with_lambda_s_environment() {
     let script = dir.path().join("run.sh");
     let body = format!(
         "#!/bin/sh\necho \"cwd=$(pwd) root=$LAMBDA_TASK_ROOT tz=$TZ lang=$LANG token=${{AWS_SESSION_TOKEN:+set}}\"\nexec {}\n",
-        common::example("lambda_echo")
+        crate::common::example("lambda_echo")
     );
     std::fs::write(&script, body).expect("write");
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");

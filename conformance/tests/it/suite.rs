@@ -5,11 +5,7 @@
 //! expectations other adapters are judged against by `lwa-conformance run`, so a change
 //! here is a change of the standard: read every diff.
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
-
-mod common;
-
-use common::reference_adapter;
+use crate::common::reference_adapter;
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +13,7 @@ use lwa_conformance::report::Verdict;
 use lwa_conformance::runner::{self, Arch, Paths, Runnable, Target};
 
 fn root() -> PathBuf {
-    common::repo_root()
+    crate::common::repo_root()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

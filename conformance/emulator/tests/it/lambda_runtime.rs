@@ -1,18 +1,16 @@
 //! The emulator driving real `lambda_runtime` functions (the examples `lambda_echo` and
 //! `lambda_stream`) started as runtime processes.
 
-mod common;
-
 use std::time::Duration;
 
 use bytes::Bytes;
-use lwa_conformance::{Emulator, EmulatorConfig, Invocation, LogSource, Outcome};
+use lwa_emulator::{Emulator, EmulatorConfig, Invocation, LogSource, Outcome};
 use serde_json::json;
 
 async fn start(example: &str) -> Emulator {
     let emu = Emulator::start(
         EmulatorConfig::new()
-            .runtime_command([common::example(example)])
+            .runtime_command([crate::common::example(example)])
             .timeout(Duration::from_secs(3))
             .init_timeout(Duration::from_secs(5))
             .shutdown_grace(Duration::from_millis(500)),

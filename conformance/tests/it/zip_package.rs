@@ -17,11 +17,7 @@
 //! unless `LWA_REQUIRE_AARCH64=1`, which makes it a failure (for CI after `just
 //! build-release`).
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
-
-mod common;
-
-use common::{reference_adapter as debug_adapter, repo_root as root, target_dir};
+use crate::common::{reference_adapter as debug_adapter, repo_root as root, target_dir};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -1,13 +1,11 @@
 //! Lambda Managed Instances mode (`AWS_LAMBDA_MAX_CONCURRENCY`): concurrent `/next`
 //! pollers, and the Managed Instances rules of the RIE.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::{next, post, respond};
-use lwa_conformance::{Emulator, EmulatorConfig, Invocation, Outcome};
+use crate::common::{next, post, respond};
+use lwa_emulator::{Emulator, EmulatorConfig, Invocation, Outcome};
 
 async fn managed(n: u32) -> Emulator {
     Emulator::start(EmulatorConfig::new().max_concurrency(n).timeout(Duration::from_secs(3))).await.expect("emulator")

@@ -1,12 +1,10 @@
 //! Extensions API and lifecycle with small bash + curl extensions: registration, INVOKE
 //! and SHUTDOWN delivery, init limit, SIGTERM then SIGKILL, log capture, error shapes.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{get, post, shell_extension};
-use lwa_conformance::{Emulator, EmulatorConfig, Invocation, LogSource, Outcome};
+use crate::common::{get, post, shell_extension};
+use lwa_emulator::{Emulator, EmulatorConfig, Invocation, LogSource, Outcome};
 use serde_json::json;
 
 const RUNTIME_API_NEXT: &str = "/2018-06-01/runtime/invocation/next";
@@ -21,14 +19,14 @@ fn base() -> EmulatorConfig {
 #[tokio::test]
 async fn extensions_register_receive_invoke_and_shutdown() {
     let dir = tempfile::tempdir().expect("tempdir");
-    common::script(
+    crate::common::script(
         dir.path(),
         "b-ext",
         &shell_extension(r#""INVOKE","SHUTDOWN""#, r#"echo "fn=$AWS_LAMBDA_FUNCTION_NAME region=$AWS_REGION""#),
     );
-    common::script(dir.path(), "a-ext", &shell_extension(r#""SHUTDOWN""#, ""));
+    crate::common::script(dir.path(), "a-ext", &shell_extension(r#""SHUTDOWN""#, ""));
     std::fs::write(dir.path().join("not-executable"), "ignored").expect("write");
-    let emu = Emulator::start(base().extensions_dir(dir.path()).runtime_command([common::example("lambda_echo")]))
+    let emu = Emulator::start(base().extensions_dir(dir.path()).runtime_command([crate::common::example("lambda_echo")]))
         .await
         .expect("emulator");
     let took = emu.wait_init().await.expect("init succeeds");
@@ -80,7 +78,7 @@ async fn an_extension_that_never_registers_fails_init() {
         base()
             .init_timeout(Duration::from_millis(600))
             .extension("sleepy", ["bash", "-c", "echo started; sleep 30"])
-            .runtime_command([common::example("lambda_echo")]),
+            .runtime_command([crate::common::example("lambda_echo")]),
     )
     .await
     .expect("emulator");
@@ -100,7 +98,7 @@ async fn an_extension_that_never_registers_fails_init() {
 #[tokio::test]
 async fn shutdown_sends_sigterm_then_sigkill() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let runtime = common::script(
+    let runtime = crate::common::script(
         dir.path(),
         "stubborn",
         &format!(
@@ -127,7 +125,7 @@ while true; do sleep 0.05; done"#
 #[tokio::test]
 async fn a_runtime_that_exits_on_sigterm_is_not_killed() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let runtime = common::script(
+    let runtime = crate::common::script(
         dir.path(),
         "polite",
         &format!(
@@ -148,11 +146,11 @@ while true; do sleep 0.05; done"#
 #[tokio::test]
 async fn exec_wrapper_starts_the_runtime() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let wrapper = common::script(dir.path(), "wrapper", r#"echo "wrapped: $(basename "$1")"; exec "$@""#);
+    let wrapper = crate::common::script(dir.path(), "wrapper", r#"echo "wrapped: $(basename "$1")"; exec "$@""#);
     let emu = Emulator::start(
         base()
             .env("AWS_LAMBDA_EXEC_WRAPPER", wrapper.to_string_lossy())
-            .runtime_command([common::example("lambda_echo")]),
+            .runtime_command([crate::common::example("lambda_echo")]),
     )
     .await
     .expect("emulator");
@@ -163,7 +161,7 @@ async fn exec_wrapper_starts_the_runtime() {
 #[tokio::test]
 async fn a_runtime_crash_fails_the_invocation() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let runtime = common::script(
+    let runtime = crate::common::script(
         dir.path(),
         "crashing",
         &format!(
@@ -190,7 +188,7 @@ async fn extensions_api_error_shapes() {
     let emu = Emulator::start(EmulatorConfig::new()).await.expect("emulator");
     let addr = emu.runtime_api();
     let reg = "/2020-01-01/extension/register";
-    let forbidden = |r: &common::Reply, error_type: &str| {
+    let forbidden = |r: &crate::common::Reply, error_type: &str| {
         assert_eq!(r.status, 403, "{:?}", r.body);
         assert_eq!(r.json()["errorType"], error_type, "{:?}", r.body);
     };
@@ -244,12 +242,12 @@ async fn extensions_api_error_shapes() {
         let handle = emu.invoke_streaming(Invocation::new("{}")).await;
         handle.outcome()
     });
-    let n = common::next(&addr).await;
+    let n = crate::common::next(&addr).await;
     let event = ext_poll.await.expect("join");
     assert_eq!(event.json()["eventType"], "INVOKE");
     assert_eq!(event.json()["requestId"], n.id.as_str());
     assert!(event.header("lambda-extension-event-identifier").is_some());
-    common::respond(&addr, &n.id, "{}").await;
+    crate::common::respond(&addr, &n.id, "{}").await;
     assert_eq!(invoke.await.expect("join").kind(), "buffered");
     // After init, registration is closed.
     let r = post(&addr, reg, &[("lambda-extension-name", "late")], r#"{"events":[]}"#).await;
@@ -280,11 +278,11 @@ sleep 30"#;
 #[tokio::test]
 async fn a_timeout_sends_shutdown_timeout_and_restarts_everything() {
     let dir = tempfile::tempdir().expect("tempdir");
-    common::script(dir.path(), "watcher", &shell_extension(r#""INVOKE","SHUTDOWN""#, ""));
+    crate::common::script(dir.path(), "watcher", &shell_extension(r#""INVOKE","SHUTDOWN""#, ""));
     let emu = Emulator::start(
         base()
             .extensions_dir(dir.path())
-            .runtime_command([common::example("lambda_echo")])
+            .runtime_command([crate::common::example("lambda_echo")])
             .shutdown_grace(Duration::from_millis(500)),
     )
     .await
@@ -311,11 +309,11 @@ async fn dropping_the_emulator_kills_its_processes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let pid_file = dir.path().join("pid");
     let ext =
-        common::script(dir.path(), "lingering", &shell_extension("", &format!("echo $$ > {}", pid_file.display())));
+        crate::common::script(dir.path(), "lingering", &shell_extension("", &format!("echo $$ > {}", pid_file.display())));
     let emu = Emulator::start(
         base()
             .extension("lingering", [ext.to_string_lossy().into_owned()])
-            .runtime_command([common::example("lambda_echo")]),
+            .runtime_command([crate::common::example("lambda_echo")]),
     )
     .await
     .expect("emulator");

@@ -1,16 +1,12 @@
 //! The spec and the cases agree: every rule is checked by a case, every case cites rules
 //! that exist, and `docs/coverage.md` is the table generated from both.
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
-
-mod common;
-
 use lwa_conformance::runner::{self, Paths, Runnable};
 use lwa_conformance::spec::{self, Spec};
 
 #[test]
 fn every_rule_has_a_case_and_the_coverage_table_is_current() {
-    let root = common::repo_root();
+    let root = crate::common::repo_root();
     let paths = Paths::in_repo(&root);
     let spec = Spec::load(&paths.spec).unwrap();
     // discover checks every cited rule exists.
@@ -47,7 +43,7 @@ fn every_rule_has_a_case_and_the_coverage_table_is_current() {
 /// broken one is reported as a failure whatever the case says.
 #[test]
 fn the_rules_the_runner_applies_are_must_rules() {
-    let spec = Spec::load(&Paths::in_repo(&common::repo_root()).spec).unwrap();
+    let spec = Spec::load(&Paths::in_repo(&crate::common::repo_root()).spec).unwrap();
     for id in [
         spec::CORPUS_SURVIVES,
         spec::CORPUS_INVALID,

@@ -1,15 +1,13 @@
 //! The Runtime API driven by a raw HTTP runtime against the server-only emulator: headers,
 //! buffered and streamed responses, and every error answer.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::{get, next, post, post_frames, request, respond};
 use bytes::Bytes;
-use common::{get, next, post, post_frames, request, respond};
 use http::{HeaderMap, HeaderValue, Method};
 use hyper::body::Frame;
-use lwa_conformance::{Emulator, EmulatorConfig, ErrorBody, Invocation, Outcome};
+use lwa_emulator::{Emulator, EmulatorConfig, ErrorBody, Invocation, Outcome};
 use serde_json::json;
 
 async fn server_only() -> Emulator {
@@ -122,7 +120,7 @@ async fn oversized_buffered_response_is_413_and_fails_the_invocation() {
     let addr = emu.runtime_api();
     let handle = emu.invoke_streaming(Invocation::new("{}")).await;
     let n = next(&addr).await;
-    let body = vec![b'a'; lwa_conformance::MAX_BUFFERED_RESPONSE_BYTES + 1];
+    let body = vec![b'a'; lwa_emulator::MAX_BUFFERED_RESPONSE_BYTES + 1];
     let r = respond(&addr, &n.id, body).await;
     assert_eq!(r.status, 413);
     assert_eq!(
@@ -147,7 +145,7 @@ async fn exactly_six_megabytes_is_accepted() {
     let addr = emu.runtime_api();
     let handle = emu.invoke_streaming(Invocation::new("{}")).await;
     let n = next(&addr).await;
-    let r = respond(&addr, &n.id, vec![b'a'; lwa_conformance::MAX_BUFFERED_RESPONSE_BYTES]).await;
+    let r = respond(&addr, &n.id, vec![b'a'; lwa_emulator::MAX_BUFFERED_RESPONSE_BYTES]).await;
     assert_eq!(r.status, 202);
     assert_eq!(handle.outcome().await.body().map(Bytes::len), Some(6291456));
 }
@@ -305,11 +303,11 @@ async fn streamed_chunks_are_reported_live() {
     let mut first_chunk_at = None;
     while let Some(event) = handle.next_event().await {
         match event {
-            lwa_conformance::ResponseEvent::Chunk(c) if first_chunk_at.is_none() => {
+            lwa_emulator::ResponseEvent::Chunk(c) if first_chunk_at.is_none() => {
                 assert_eq!(c.bytes, Bytes::from_static(b"one"));
                 first_chunk_at = Some(started.elapsed());
             }
-            lwa_conformance::ResponseEvent::Finished(outcome) => {
+            lwa_emulator::ResponseEvent::Finished(outcome) => {
                 assert_eq!(outcome.body().cloned(), Some(Bytes::from_static(b"onetwo")));
                 break;
             }
