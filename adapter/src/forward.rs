@@ -13,30 +13,25 @@ use crate::response::compress::{self, Coding};
 
 /// The most compressed bytes a buffered response can carry: they go into the payload as
 /// base64 (4 characters per 3 bytes), so any more would pass [`BUFFERED_LIMIT`] anyway.
-pub const COMPRESSED_LIMIT: usize = BUFFERED_LIMIT / 4 * 3;
+pub(crate) const COMPRESSED_LIMIT: usize = BUFFERED_LIMIT / 4 * 3;
 
 /// A pooled client bound to the app's address.
 #[derive(Clone, Debug)]
-pub struct AppClient {
+pub(crate) struct AppClient {
     client: HttpClient,
     authority: String,
 }
 
 impl AppClient {
     /// A client for the app at `host:port`, keeping up to `pool` idle connections.
-    pub fn new(authority: String, pool: usize) -> Self {
+    pub(crate) fn new(authority: String, pool: usize) -> Self {
         AppClient { client: http_client::build(pool), authority }
-    }
-
-    /// `host:port` of the app.
-    pub fn authority(&self) -> &str {
-        &self.authority
     }
 
     /// Sends `request` (whose URI is a path and query) and reads the whole response
     /// before `deadline`: see [`read_body`] for how much of the body is read, and how
     /// `coding` (the compression the client accepts, if compression is on) applies.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         request: http::Request<Bytes>,
         deadline: Option<Instant>,
@@ -61,7 +56,7 @@ impl AppClient {
 
     /// Sends `request` and returns as soon as the response head arrives (before
     /// `deadline`); the body is left to stream.
-    pub async fn send_streaming(
+    pub(crate) async fn send_streaming(
         &self,
         request: http::Request<Bytes>,
         deadline: Option<Instant>,
@@ -129,7 +124,7 @@ impl AppClient {
 /// thread, and given up as soon as the compressed bytes pass [`COMPRESSED_LIMIT`]. The
 /// memory held is the limit, not the app's body, and no invocation waits on the CPU of
 /// another's compression. `headers` get the compressed body's changes ([`compress::mark`]).
-pub async fn read_body<B>(
+pub(crate) async fn read_body<B>(
     mut body: B,
     coding: Option<Coding>,
     headers: &mut HeaderMap,

@@ -9,29 +9,29 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 /// A pooled HTTP/1.1 client with a buffered request body.
-pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
+pub(crate) type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
 /// How long an idle pooled connection is kept. Below the keep-alive of the common app
 /// servers (gunicorn 2 s, Node 5 s, uvicorn 5 s), so the adapter drops an idle
 /// connection before the app closes it: after a freeze and thaw (both clocks moved on),
 /// a connection the app has just closed is expired here and never reused. LWA keeps 4 s
 /// for the same reason, which is still above gunicorn's 2 s.
-pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(1);
+pub(crate) const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The most header fields a response may have (hyper's default is 100, which an
 /// ordinary app with many security and tracing headers can pass). The head's size is
 /// still capped by hyper's read buffer (about 400 KB).
-pub const MAX_RESPONSE_HEADERS: usize = 1024;
+pub(crate) const MAX_RESPONSE_HEADERS: usize = 1024;
 
 /// A client with TCP_NODELAY on (small writes must not wait for a delayed ACK), at most
 /// `max_idle` pooled connections per host (0: none kept), each closed after
 /// [`POOL_IDLE_TIMEOUT`] idle, and responses of up to [`MAX_RESPONSE_HEADERS`] fields.
-pub fn build(max_idle: usize) -> HttpClient {
+pub(crate) fn build(max_idle: usize) -> HttpClient {
     build_for(max_idle)
 }
 
 /// [`build`] for any request body type (streamed responses to Lambda).
-pub fn build_for<B>(max_idle: usize) -> Client<HttpConnector, B>
+pub(crate) fn build_for<B>(max_idle: usize) -> Client<HttpConnector, B>
 where
     B: http_body::Body + Send + 'static,
     B::Data: Send,

@@ -26,10 +26,10 @@ const OFFLOAD_ENCODING_FROM: usize = 64 * 1024;
 
 /// Time kept back from the deadline so the error report reaches Lambda before it kills
 /// the environment.
-pub const DEADLINE_MARGIN: Duration = Duration::from_millis(50);
+pub(crate) const DEADLINE_MARGIN: Duration = Duration::from_millis(50);
 
 /// What goes back to Lambda for one invocation.
-pub enum Reply {
+pub(crate) enum Reply {
     /// A buffered payload.
     Buffered(Bytes),
     /// A streamed response.
@@ -47,7 +47,7 @@ impl std::fmt::Debug for Reply {
 
 /// Handles invocations; shared by every worker.
 #[derive(Debug)]
-pub struct Handler {
+pub(crate) struct Handler {
     config: Arc<Config>,
     app: AppClient,
     readiness: Readiness,
@@ -58,13 +58,13 @@ pub struct Handler {
 
 impl Handler {
     /// A handler for `config`; `ready` says whether the readiness check already passed.
-    pub fn new(config: Arc<Config>, readiness: Readiness, ready: bool) -> Self {
+    pub(crate) fn new(config: Arc<Config>, readiness: Readiness, ready: bool) -> Self {
         let app = AppClient::new(config.app_authority(), config.max_concurrency as usize);
         Handler { config, app, readiness, ready: AtomicBool::new(ready), checking: Mutex::new(()) }
     }
 
     /// The Lambda response for one invocation.
-    pub async fn handle(&self, invocation: &Invocation) -> Result<Reply, InvocationError> {
+    pub(crate) async fn handle(&self, invocation: &Invocation) -> Result<Reply, InvocationError> {
         let deadline = deadline_instant(invocation.context.deadline_ms);
         self.ensure_ready(deadline).await?;
         let (request, shape, warnings) = match translate(&invocation.event, &invocation.context, &self.config)? {

@@ -15,18 +15,18 @@
 //! | anything else (JSON) | POST to AWS_LWA_PASS_THROUGH_PATH, the event bytes as body | the app's body |
 //!
 //! The translation ([`event::translate`], [`response::encode`]) is pure; I/O lives in
-//! [`forward`], [`lambda_api`], [`readiness`] and [`run`].
+//! `forward` (the app), [`lambda_api`], `readiness` and [`run`].
 
 pub mod config;
 pub mod context;
 pub mod error;
 pub mod event;
-pub mod forward;
-pub mod http_client;
-pub mod invoke;
+pub(crate) mod forward;
+pub(crate) mod http_client;
+pub(crate) mod invoke;
 pub mod lambda_api;
 pub mod logging;
-pub mod readiness;
+pub(crate) mod readiness;
 pub mod response;
 pub mod run;
 mod status;

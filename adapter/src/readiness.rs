@@ -12,18 +12,18 @@ use crate::http_client::{self, HttpClient};
 use crate::status::StatusSet;
 
 /// How often the app is probed.
-pub const INTERVAL: Duration = Duration::from_millis(10);
+pub(crate) const INTERVAL: Duration = Duration::from_millis(10);
 /// How often a waiting line is logged.
-pub const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+pub(crate) const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 /// How long one probe may take (connect, and the response head for HTTP). An app that
 /// accepts the connection and never answers must not hold the check (and the lock every
 /// concurrent invocation waits on) past the async-init budget or the invocation deadline;
 /// the next attempt opens a new connection.
-pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The readiness check for one app.
 #[derive(Debug, Clone)]
-pub struct Readiness {
+pub(crate) struct Readiness {
     protocol: ReadinessProtocol,
     authority: String,
     url: String,
@@ -33,7 +33,7 @@ pub struct Readiness {
 
 impl Readiness {
     /// The check described by the configuration.
-    pub fn new(config: &Config) -> Self {
+    pub(crate) fn new(config: &Config) -> Self {
         let authority = config.readiness_authority();
         let url = match config.readiness.protocol {
             ReadinessProtocol::Http => format!("http://{authority}{}", config.readiness.path),
@@ -51,13 +51,13 @@ impl Readiness {
     }
 
     /// What is probed, as a URL for log lines.
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.url
     }
 
     /// One probe: `Ok` when ready, else what was seen. It gives up after
     /// [`PROBE_TIMEOUT`], or at `until` when that comes first.
-    pub async fn probe(&self, until: Option<Instant>) -> Result<(), String> {
+    pub(crate) async fn probe(&self, until: Option<Instant>) -> Result<(), String> {
         let limit = Instant::now() + PROBE_TIMEOUT;
         let limit = until.map_or(limit, |until| until.min(limit));
         match tokio::time::timeout_at(limit, self.attempt()).await {
@@ -90,7 +90,7 @@ impl Readiness {
 
     /// Probes every [`INTERVAL`] until the app is ready (`true`) or `until` passes
     /// (`false`), logging a progress line every [`PROGRESS_EVERY`].
-    pub async fn wait(&self, until: Option<Instant>) -> bool {
+    pub(crate) async fn wait(&self, until: Option<Instant>) -> bool {
         let start = Instant::now();
         let mut next_progress = start + PROGRESS_EVERY;
         loop {
