@@ -26,9 +26,10 @@ async fn extensions_register_receive_invoke_and_shutdown() {
     );
     crate::common::script(dir.path(), "a-ext", &shell_extension(r#""SHUTDOWN""#, ""));
     std::fs::write(dir.path().join("not-executable"), "ignored").expect("write");
-    let emu = Emulator::start(base().extensions_dir(dir.path()).runtime_command([crate::common::example("lambda_echo")]))
-        .await
-        .expect("emulator");
+    let emu =
+        Emulator::start(base().extensions_dir(dir.path()).runtime_command([crate::common::example("lambda_echo")]))
+            .await
+            .expect("emulator");
     let took = emu.wait_init().await.expect("init succeeds");
     assert!(took < Duration::from_secs(5));
     let mut regs = emu.registrations();
@@ -308,8 +309,11 @@ async fn a_timeout_sends_shutdown_timeout_and_restarts_everything() {
 async fn dropping_the_emulator_kills_its_processes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let pid_file = dir.path().join("pid");
-    let ext =
-        crate::common::script(dir.path(), "lingering", &shell_extension("", &format!("echo $$ > {}", pid_file.display())));
+    let ext = crate::common::script(
+        dir.path(),
+        "lingering",
+        &shell_extension("", &format!("echo $$ > {}", pid_file.display())),
+    );
     let emu = Emulator::start(
         base()
             .extension("lingering", [ext.to_string_lossy().into_owned()])
