@@ -2,30 +2,26 @@
 //!
 //! ALB does not decode query strings: keys and values arrive as the client sent them
 //! and are joined back verbatim. A request with `multiValueHeaders` means the target
-//! group has multi-value headers on, and the response must use them too.
+//! group has multi-value headers on, and the response must use them too. Otherwise the
+//! fields are REST's (the query and header rules are [`apigw_v1`]'s).
+//!
+//! The rules are stated once, over [`Fields`]: the fast path applies them to its borrowed
+//! shape, the `Value`-based reader to the parsed event.
 
-use super::fields::Obj;
-use super::{apigw_v1, uri, EventError, HttpEvent};
+use super::fields::{Fields, Key, Read};
+use super::{apigw_v1, uri};
 
-pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<HttpEvent<'a>, EventError> {
-    let mut warn = |w: String| warnings.push(w);
-    let multi_value =
-        event.value("multiValueHeaders").is_some() || event.value("multiValueQueryStringParameters").is_some();
-    let query_pairs = match event.multi_map("multiValueQueryStringParameters", &mut warn)? {
-        Some(pairs) => pairs,
-        None => event.single_map("queryStringParameters", &mut warn)?.unwrap_or_default(),
-    };
-    let query = uri::alb_query(&query_pairs);
-    Ok(HttpEvent {
-        method: event.str_req("httpMethod")?,
-        path: event.str_req("path")?.into(),
+pub(crate) fn read<F: Fields>(event: &mut F) -> Result<Read<F::Str>, F::Error> {
+    let multi_value = event.has(Key::MultiValueHeaders) || event.has(Key::MultiValueQueryStringParameters);
+    let query = uri::alb_query(&apigw_v1::query_pairs(event)?);
+    Ok(Read {
+        method: event.str_req(Key::HttpMethod)?,
+        path: event.str_req(Key::Path)?,
         query,
-        headers: apigw_v1::merged_headers(&event, &mut warn)?,
+        headers: apigw_v1::merged_headers(event)?,
         cookies: Vec::new(),
-        body: event.str_opt("body")?,
-        base64: event.bool_or_false("isBase64Encoded")?,
-        // Filled in from the raw event by `translate`.
-        request_context: None,
+        body: event.str_opt(Key::Body)?,
+        base64: event.bool_or_false(Key::IsBase64Encoded)?,
         multi_value,
     })
 }

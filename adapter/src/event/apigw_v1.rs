@@ -1,40 +1,42 @@
-//! API Gateway REST API events (payload format 1.0).
+//! API Gateway REST API events (payload format 1.0), and HTTP API payload 1.0 events.
 //!
 //! `path` is used as sent; query values arrive decoded in
 //! `multiValueQueryStringParameters`, so they are re-encoded, keeping key order and
 //! repeated keys. `multiValueHeaders` carries every header value.
+//!
+//! The rules are stated once, over [`Fields`]: the fast path applies them to its borrowed
+//! shape, the `Value`-based reader to the parsed event.
 
-use super::fields::Obj;
-use super::{headers, uri, EventError, HttpEvent};
+use super::fields::{Fields, Key, Read, StrPairs};
+use super::{headers, uri};
 
-pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<HttpEvent<'a>, EventError> {
-    let mut warn = |w: String| warnings.push(w);
-    let query_pairs = match event.multi_map("multiValueQueryStringParameters", &mut warn)? {
-        Some(pairs) => pairs,
-        None => event.single_map("queryStringParameters", &mut warn)?.unwrap_or_default(),
-    };
-    let query = uri::rest_query(&query_pairs);
-    let headers = merged_headers(&event, &mut warn)?;
-    Ok(HttpEvent {
-        method: event.str_req("httpMethod")?,
-        path: event.str_req("path")?.into(),
+pub(crate) fn read<F: Fields>(event: &mut F) -> Result<Read<F::Str>, F::Error> {
+    let query = uri::rest_query(&query_pairs(event)?);
+    let headers = merged_headers(event)?;
+    Ok(Read {
+        method: event.str_req(Key::HttpMethod)?,
+        path: event.str_req(Key::Path)?,
         query,
         headers,
         cookies: Vec::new(),
-        body: event.str_opt("body")?,
-        base64: event.bool_or_false("isBase64Encoded")?,
-        // Filled in from the raw event by `translate`.
-        request_context: None,
+        body: event.str_opt(Key::Body)?,
+        base64: event.bool_or_false(Key::IsBase64Encoded)?,
         multi_value: true,
     })
 }
 
+/// `multiValueQueryStringParameters` when present, otherwise `queryStringParameters`.
+/// Shared with ALB and WebSocket events.
+pub(crate) fn query_pairs<F: Fields>(event: &mut F) -> Result<StrPairs<F>, F::Error> {
+    match event.multi_map(Key::MultiValueQueryStringParameters)? {
+        Some(pairs) => Ok(pairs),
+        None => Ok(event.single_map(Key::QueryStringParameters)?.unwrap_or_default()),
+    }
+}
+
 /// `multiValueHeaders` when present (it holds every value), plus any name that only
-/// `headers` has; otherwise `headers`. Shared with ALB events.
-pub(crate) fn merged_headers<'a>(
-    event: &Obj<'a>,
-    warn: &mut dyn FnMut(String),
-) -> Result<Vec<(&'a str, &'a str)>, EventError> {
-    let single = event.single_map("headers", warn)?.unwrap_or_default();
-    Ok(headers::merge(single, event.multi_map("multiValueHeaders", warn)?))
+/// `headers` has; otherwise `headers`. Shared with ALB and WebSocket events.
+pub(crate) fn merged_headers<F: Fields>(event: &mut F) -> Result<StrPairs<F>, F::Error> {
+    let single = event.single_map(Key::Headers)?.unwrap_or_default();
+    Ok(headers::merge(single, event.multi_map(Key::MultiValueHeaders)?))
 }

@@ -1,174 +1,25 @@
 //! The fast path: a borrowed, typed read of well-formed HTTP events, with no
 //! intermediate `serde_json::Value` (callgrind showed building one at a fifth of the
-//! adapter's instructions per invocation). It classifies with the rules of [`super::classify`]
-//! and gives up (`None`) on anything unusual: a missing or mistyped field, a header value
-//! that is not a string. The `Value`-based readers then handle the event and name the
-//! problem, so behaviour is the same on both paths; the corpus snapshots check that.
+//! adapter's instructions per invocation). It deserializes one [`Shape`] of every HTTP
+//! field (strings borrowed from the event where they have no escapes, see
+//! [`super::borrowed`]), classifies with [`super::Rules`], and reads the source with that
+//! source module's own `read`, through [`Fields`] on the shape: the rules are the same
+//! code on both paths, monomorphised, with no `Value` and no copy of the strings. Anything
+//! unusual (a missing or mistyped field, a header value that is not a string, a name that
+//! appears twice) makes it give up (`None`); the `Value`-based readers then handle the
+//! event and name the problem. WebSocket and VPC Lattice events are left to them.
 
 use std::borrow::Cow;
 use std::fmt;
+use std::mem::take;
 
-use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{uri, HttpEvent, Source};
-
-/// `{"name": "value", ...}` in document order.
-#[derive(Default)]
-pub(crate) struct Pairs<'a>(pub(crate) Vec<(Cow<'a, str>, Cow<'a, str>)>);
-
-/// `{"name": ["v1", "v2"], ...}` in document order, one pair per value.
-#[derive(Default)]
-pub(crate) struct MultiPairs<'a>(pub(crate) Vec<(Cow<'a, str>, Cow<'a, str>)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Pairs<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object of strings")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some((k, v)) = map.next_entry::<Borrowed<'a>, Borrowed<'a>>()? {
-                    out.push((k.0, v.0));
-                }
-                if has_duplicate(out.iter().map(|(k, _)| k.as_ref())) {
-                    return Err(serde::de::Error::custom("a name appears twice"));
-                }
-                Ok(Pairs(out))
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData))
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for MultiPairs<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = MultiPairs<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object of string lists")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                let mut names = Vec::new();
-                while let Some((k, values)) = map.next_entry::<Borrowed<'a>, Strings<'a>>()? {
-                    for v in values.0 {
-                        out.push((k.0.clone(), v));
-                    }
-                    names.push(k.0);
-                }
-                if has_duplicate(names.iter().map(|k| k.as_ref())) {
-                    return Err(serde::de::Error::custom("a name appears twice"));
-                }
-                Ok(MultiPairs(out))
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData))
-    }
-}
-
-/// Whether a name appears twice in an object. The fast path then gives up: a JSON object
-/// with a repeated name means its last value to the `Value` readers (as to JavaScript's
-/// JSON.parse), and the paths must agree.
-fn has_duplicate<'s>(names: impl ExactSizeIterator<Item = &'s str> + Clone) -> bool {
-    if names.len() <= 32 {
-        // Pairwise, without allocating: this runs on every headers and query map.
-        names.clone().enumerate().any(|(i, a)| names.clone().skip(i + 1).any(|b| b == a))
-    } else {
-        let mut seen = std::collections::HashSet::with_capacity(names.len());
-        names.into_iter().any(|name| !seen.insert(name))
-    }
-}
-
-/// A string, borrowed from the event when it has no escapes.
-pub(crate) struct Borrowed<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Borrowed<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Cow<'de, str>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Cow::Borrowed(v))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(v.to_owned()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(v))
-            }
-        }
-        d.deserialize_str(V).map(Borrowed)
-    }
-}
-
-pub(crate) struct Strings<'a>(Vec<Cow<'a, str>>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Strings<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Strings<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list of strings")
-            }
-            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(1));
-                while let Some(v) = seq.next_element::<Borrowed<'a>>()? {
-                    out.push(v.0);
-                }
-                Ok(Strings(out))
-            }
-        }
-        d.deserialize_seq(V(std::marker::PhantomData))
-    }
-}
-
-/// A field that is absent, `null`, or a value of type `T` (anything else fails the fast
-/// path, and the `Value`-based readers take over).
-#[derive(Default)]
-pub(crate) enum Slot<T> {
-    #[default]
-    Absent,
-    Null,
-    Value(T),
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Slot<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Option::<T>::deserialize(d).map(|o| o.map_or(Slot::Null, Slot::Value))
-    }
-}
-
-impl<T> Slot<T> {
-    fn present(&self) -> bool {
-        !matches!(self, Slot::Absent)
-    }
-
-    fn value(self) -> Option<T> {
-        match self {
-            Slot::Value(v) => Some(v),
-            _ => None,
-        }
-    }
-}
-
-/// Any value at all: only its presence matters.
-pub(crate) struct Any;
-
-impl<'de> Deserialize<'de> for Any {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        IgnoredAny::deserialize(d).map(|_| Any)
-    }
-}
+use super::borrowed::{Any, Borrowed, MultiPairs, Pairs, Slot, Strings};
+use super::fields::{Fields, Key, Read};
+use super::{alb, apigw_v1, apigw_v2, HttpEvent, Source};
 
 /// The fields of every HTTP source.
 #[derive(Deserialize)]
@@ -270,33 +121,27 @@ impl<'de: 'a, 'a> Deserialize<'de> for HttpShape<'a> {
     }
 }
 
-/// What the fast path read: the source and the owned pieces the request is built from.
+/// What the fast path read: the source and the pieces the request is built from.
 pub(crate) struct FastEvent<'a> {
     pub(crate) source: Source,
-    pub(crate) method: Cow<'a, str>,
-    pub(crate) path: Cow<'a, str>,
-    pub(crate) query: String,
-    pub(crate) headers: Vec<(Cow<'a, str>, Cow<'a, str>)>,
-    pub(crate) cookies: Vec<Cow<'a, str>>,
-    pub(crate) body: Option<Cow<'a, str>>,
-    pub(crate) base64: bool,
+    pub(crate) read: Read<Cow<'a, str>>,
     pub(crate) request_context: Option<&'a RawValue>,
-    pub(crate) multi_value: bool,
 }
 
 impl<'a> FastEvent<'a> {
     /// The source-independent view used by the request builder.
     pub(crate) fn view(&self) -> HttpEvent<'_> {
+        let read = &self.read;
         HttpEvent {
-            method: &self.method,
-            path: Cow::Borrowed(&self.path),
-            query: self.query.clone(),
-            headers: self.headers.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect(),
-            cookies: self.cookies.iter().map(|c| c.as_ref()).collect(),
-            body: self.body.as_deref(),
-            base64: self.base64,
+            method: &read.method,
+            path: Cow::Borrowed(&read.path),
+            query: read.query.clone(),
+            headers: read.headers.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect(),
+            cookies: read.cookies.iter().map(|c| c.as_ref()).collect(),
+            body: read.body.as_deref(),
+            base64: read.base64,
             request_context: None,
-            multi_value: self.multi_value,
+            multi_value: read.multi_value,
         }
     }
 }
@@ -338,57 +183,111 @@ pub(crate) fn read(event: &[u8]) -> Option<Fast<'_>> {
             && (shape.http_method.present() || has(|c| c.resource_path.present() && c.stage.present())),
     }
     .source();
-    let base64 = match shape.is_base64_encoded {
-        Slot::Value(b) => b,
-        _ => false,
-    };
-    let body = shape.body.value().map(|b| b.0);
-    let fast = match source {
-        Source::ApiGatewayV2 | Source::FunctionUrl => {
-            let http = context?.http.value()?;
-            let cookies = match shape.cookies {
-                Slot::Absent | Slot::Null => Vec::new(),
-                Slot::Value(c) => c.0,
-            };
-            FastEvent {
-                source,
-                method: http.method.value()?.0,
-                path: shape.raw_path.value()?.0,
-                query: shape.raw_query_string.value().map(|q| q.0.into_owned()).unwrap_or_default(),
-                headers: shape.headers.value().map(|h| h.0).unwrap_or_default(),
-                cookies,
-                body,
-                base64,
-                request_context: shape.request_context,
-                multi_value: false,
-            }
-        }
-        Source::ApiGatewayV1 | Source::HttpApiV1 | Source::Alb => {
-            let multi_value = shape.multi_value_headers.present() && !matches!(shape.multi_value_headers, Slot::Null)
-                || matches!(shape.multi_value_query_string_parameters, Slot::Value(_));
-            let pairs = match shape.multi_value_query_string_parameters {
-                Slot::Value(m) => m.0,
-                _ => shape.query_string_parameters.value().map(|p| p.0).unwrap_or_default(),
-            };
-            let query = if source == Source::Alb { uri::alb_query(&pairs) } else { uri::rest_query(&pairs) };
-            let single = shape.headers.value().map(|h| h.0).unwrap_or_default();
-            let headers = super::headers::merge(single, shape.multi_value_headers.value().map(|m| m.0));
-            FastEvent {
-                source,
-                method: shape.http_method.value()?.0,
-                path: shape.path.value()?.0,
-                query,
-                headers,
-                cookies: Vec::new(),
-                body,
-                base64,
-                request_context: shape.request_context,
-                multi_value: source != Source::Alb || multi_value,
-            }
-        }
+    let request_context = shape.request_context;
+    let mut event = Parsed { shape, context };
+    let read = match source {
+        Source::ApiGatewayV2 | Source::FunctionUrl => apigw_v2::read(&mut event),
+        Source::ApiGatewayV1 | Source::HttpApiV1 => apigw_v1::read(&mut event),
+        Source::Alb => alb::read(&mut event),
         Source::PassThrough => return Some(Fast::PassThrough),
         // Rare enough to leave to the `Value` readers.
         Source::WebSocket | Source::VpcLatticeV1 | Source::VpcLatticeV2 => return None,
     };
-    Some(Fast::Http(fast))
+    Some(Fast::Http(FastEvent { source, read: read.ok()?, request_context }))
+}
+
+/// The fast path gives up: the `Value`-based readers take the event.
+pub(crate) struct GiveUp;
+
+/// The deserialized event, whose fields the source's rules take one by one.
+struct Parsed<'a> {
+    shape: Shape<'a>,
+    context: Option<ContextShape<'a>>,
+}
+
+impl<'a> Parsed<'a> {
+    fn string(&mut self, key: Key) -> Result<&mut Slot<Borrowed<'a>>, GiveUp> {
+        Ok(match key {
+            Key::HttpMethod => &mut self.shape.http_method,
+            Key::Path => &mut self.shape.path,
+            Key::RawPath => &mut self.shape.raw_path,
+            Key::RawQueryString => &mut self.shape.raw_query_string,
+            Key::Body => &mut self.shape.body,
+            _ => return Err(GiveUp),
+        })
+    }
+}
+
+impl<'a> Fields for Parsed<'a> {
+    type Str = Cow<'a, str>;
+    type Error = GiveUp;
+
+    fn str_opt(&mut self, key: Key) -> Result<Option<Cow<'a, str>>, GiveUp> {
+        Ok(take(self.string(key)?).value().map(|s| s.0))
+    }
+
+    fn str_req(&mut self, key: Key) -> Result<Cow<'a, str>, GiveUp> {
+        self.str_opt(key)?.ok_or(GiveUp)
+    }
+
+    fn bool_or_false(&mut self, key: Key) -> Result<bool, GiveUp> {
+        match key {
+            Key::IsBase64Encoded => Ok(take(&mut self.shape.is_base64_encoded).value().unwrap_or(false)),
+            _ => Err(GiveUp),
+        }
+    }
+
+    fn has(&self, key: Key) -> bool {
+        let s = &self.shape;
+        match key {
+            Key::HttpMethod => matches!(s.http_method, Slot::Value(_)),
+            Key::Path => matches!(s.path, Slot::Value(_)),
+            Key::RawPath => matches!(s.raw_path, Slot::Value(_)),
+            Key::RawQueryString => matches!(s.raw_query_string, Slot::Value(_)),
+            Key::Headers => matches!(s.headers, Slot::Value(_)),
+            Key::MultiValueHeaders => matches!(s.multi_value_headers, Slot::Value(_)),
+            Key::QueryStringParameters => matches!(s.query_string_parameters, Slot::Value(_)),
+            Key::MultiValueQueryStringParameters => matches!(s.multi_value_query_string_parameters, Slot::Value(_)),
+            Key::Cookies => matches!(s.cookies, Slot::Value(_)),
+            Key::Body => matches!(s.body, Slot::Value(_)),
+            Key::IsBase64Encoded => matches!(s.is_base64_encoded, Slot::Value(_)),
+        }
+    }
+
+    fn single_map(&mut self, key: Key) -> Result<Option<Vec<(Cow<'a, str>, Cow<'a, str>)>>, GiveUp> {
+        let slot = match key {
+            Key::Headers => &mut self.shape.headers,
+            Key::QueryStringParameters => &mut self.shape.query_string_parameters,
+            _ => return Err(GiveUp),
+        };
+        Ok(take(slot).value().map(|p| p.0))
+    }
+
+    fn multi_map(&mut self, key: Key) -> Result<Option<Vec<(Cow<'a, str>, Cow<'a, str>)>>, GiveUp> {
+        let slot = match key {
+            Key::MultiValueHeaders => &mut self.shape.multi_value_headers,
+            Key::MultiValueQueryStringParameters => &mut self.shape.multi_value_query_string_parameters,
+            _ => return Err(GiveUp),
+        };
+        Ok(take(slot).value().map(|p| p.0))
+    }
+
+    fn str_list(&mut self, key: Key) -> Result<Vec<Cow<'a, str>>, GiveUp> {
+        match key {
+            Key::Cookies => Ok(take(&mut self.shape.cookies).value().map(|c| c.0).unwrap_or_default()),
+            _ => Err(GiveUp),
+        }
+    }
+
+    fn require_http_context(&mut self) -> Result<(), GiveUp> {
+        match &self.context {
+            Some(c) if matches!(c.http, Slot::Value(_)) => Ok(()),
+            _ => Err(GiveUp),
+        }
+    }
+
+    fn http_method(&mut self) -> Result<Cow<'a, str>, GiveUp> {
+        let http = self.context.as_mut().and_then(|c| take(&mut c.http).value()).ok_or(GiveUp)?;
+        http.method.value().map(|m| m.0).ok_or(GiveUp)
+    }
 }

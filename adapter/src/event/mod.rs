@@ -1,12 +1,14 @@
 //! Lambda events in, HTTP requests for the app out: pure, no I/O.
 //!
 //! [`translate`] classifies an event by its shape ([`Source`]), reads the fields of that
-//! source (one module each), and builds the request the app receives. The rules are in
+//! source (one module each, whose rules both readers apply: the fast borrowed one and the
+//! `Value`-based one), and builds the request the app receives. The rules are in
 //! the crate docs; the corpus snapshots in `adapter/tests/` show them on real events.
 
 mod alb;
 mod apigw_v1;
 mod apigw_v2;
+mod borrowed;
 mod fast;
 mod fields;
 mod headers;
@@ -26,7 +28,7 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::context::InvokeContext;
-use fields::Obj;
+use fields::{Obj, ValueEvent};
 pub(crate) use headers::{connection_options, remove_hop_by_hop, HOP_BY_HOP};
 pub use headers::{MAX_HEADER_BYTES, MAX_HEADER_COUNT};
 pub use request::MAX_TARGET;
@@ -274,14 +276,18 @@ fn slow_path(event: &[u8], ctx: &InvokeContext, config: &Config) -> Result<Trans
         (Source::PassThrough, _) | (_, None) => {
             return pass_through::translate(event, ctx, config);
         }
-        (Source::ApiGatewayV1 | Source::HttpApiV1, Some(map)) => apigw_v1::read(Obj::root(source, map), &mut warnings)?,
+        (Source::ApiGatewayV1 | Source::HttpApiV1, Some(map)) => {
+            apigw_v1::read(&mut ValueEvent { obj: Obj::root(source, map), warnings: &mut warnings })?.into()
+        }
         (Source::WebSocket, Some(map)) => websocket::read(Obj::root(source, map), &mut warnings)?,
         (Source::VpcLatticeV1, Some(map)) => lattice::read_v1(Obj::root(source, map), &mut warnings)?,
         (Source::VpcLatticeV2, Some(map)) => lattice::read_v2(Obj::root(source, map), &mut warnings)?,
         (Source::ApiGatewayV2 | Source::FunctionUrl, Some(map)) => {
-            apigw_v2::read(Obj::root(source, map), &mut warnings)?
+            apigw_v2::read(&mut ValueEvent { obj: Obj::root(source, map), warnings: &mut warnings })?.into()
         }
-        (Source::Alb, Some(map)) => alb::read(Obj::root(source, map), &mut warnings)?,
+        (Source::Alb, Some(map)) => {
+            alb::read(&mut ValueEvent { obj: Obj::root(source, map), warnings: &mut warnings })?.into()
+        }
     };
     let raw_context = raw_request_context(event);
     // Only an object is a request context; the sources that classify by it require one,

@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use super::fields::Obj;
+use super::fields::{Fields, Key, Obj, ValueEvent};
 use super::{apigw_v1, uri, EventError, HttpEvent};
 
 /// The path every WebSocket event is sent to, followed by `/{routeKey}`.
@@ -24,17 +24,16 @@ pub(crate) fn path_for(route_key: &str) -> String {
     format!("{PATH_PREFIX}{}", uri::encode_segment(route_key))
 }
 
+/// Read by the `Value`-based reader only (the fast path leaves these events to it), with
+/// REST's query and header rules.
 pub(crate) fn read<'a>(event: Obj<'a>, warnings: &mut Vec<String>) -> Result<HttpEvent<'a>, EventError> {
-    let mut warn = |w: String| warnings.push(w);
     let context = event.obj_opt("requestContext")?.ok_or_else(|| event.error("requestContext", "is required"))?;
     let route_key = context.str_req("routeKey")?;
-    let query_pairs = match event.multi_map("multiValueQueryStringParameters", &mut warn)? {
-        Some(pairs) => pairs,
-        None => event.single_map("queryStringParameters", &mut warn)?.unwrap_or_default(),
-    };
-    let mut headers = apigw_v1::merged_headers(&event, &mut warn)?;
-    let body = event.str_opt("body")?;
-    let base64 = event.bool_or_false("isBase64Encoded")?;
+    let mut event = ValueEvent { obj: event, warnings };
+    let query_pairs = apigw_v1::query_pairs(&mut event)?;
+    let mut headers = apigw_v1::merged_headers(&mut event)?;
+    let body = event.str_opt(Key::Body)?;
+    let base64 = event.bool_or_false(Key::IsBase64Encoded)?;
     if body.is_some() {
         frame_content_type(&mut headers, base64);
     }
