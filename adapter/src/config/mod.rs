@@ -9,15 +9,17 @@
 //! the accepted forms. An empty value counts as unset (deployment templates often render
 //! unset parameters as empty strings).
 
-use std::fmt;
-use std::net::IpAddr;
-use std::ops::RangeInclusive;
-use std::str::FromStr;
 use std::time::Duration;
 
 use http::HeaderName;
 
 use crate::status::StatusSet;
+
+mod endpoint;
+mod parse;
+
+pub use endpoint::{ApiEndpoint, Environment};
+use parse::*;
 
 /// How an old variable name relates to the current one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,47 +147,6 @@ pub enum LogFormat {
     Json,
 }
 
-/// Where a Lambda API lives: `host:port` plus an optional path prefix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiEndpoint {
-    /// `host:port`.
-    pub authority: http::uri::Authority,
-    /// A path prefix without a trailing slash (usually empty).
-    pub prefix: String,
-}
-
-impl ApiEndpoint {
-    /// The absolute URI of `path` (which starts with `/`) at this endpoint.
-    pub fn uri(&self, path: &str) -> String {
-        format!("http://{}{}{}", self.authority, self.prefix, path)
-    }
-}
-
-impl FromStr for ApiEndpoint {
-    type Err = ();
-
-    /// Accepts `host:port` (what Lambda sets) and `http://host:port/prefix` (what some
-    /// local emulators set).
-    fn from_str(raw: &str) -> Result<Self, ()> {
-        let rest = raw.strip_prefix("http://").unwrap_or(raw);
-        let (authority, prefix) = match rest.find('/') {
-            Some(i) => rest.split_at(i),
-            None => (rest, ""),
-        };
-        let authority: http::uri::Authority = authority.parse().map_err(|_| ())?;
-        if authority.port_u16().is_none() || authority.host().is_empty() {
-            return Err(());
-        }
-        Ok(ApiEndpoint { authority, prefix: prefix.trim_end_matches('/').to_owned() })
-    }
-}
-
-impl fmt::Display for ApiEndpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.authority, self.prefix)
-    }
-}
-
 /// Lambda's description of the function, passed to the app in `x-amzn-lambda-context`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FunctionInfo {
@@ -249,63 +210,6 @@ pub struct Config {
     pub max_concurrency: u32,
     /// Lambda's description of the function.
     pub function: FunctionInfo,
-}
-
-/// A snapshot of the process environment. [`Environment::capture`] is the only code that
-/// reads the process environment; everything else takes a lookup function.
-#[derive(Debug, Clone, Default)]
-pub struct Environment {
-    vars: std::collections::HashMap<String, String>,
-    /// Variables whose value is not UTF-8, with the value made readable.
-    not_utf8: std::collections::HashMap<String, String>,
-}
-
-impl Environment {
-    /// Reads the process environment.
-    pub fn capture() -> Self {
-        Self::from_os(std::env::vars_os())
-    }
-
-    /// The environment from name-value pairs as the OS gives them. A value that is not
-    /// UTF-8 is kept apart: [`Environment::config`] names it if it is one of ours.
-    pub fn from_os(vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>) -> Self {
-        let mut env = Environment::default();
-        for (name, value) in vars {
-            let Ok(name) = name.into_string() else { continue };
-            match value.into_string() {
-                Ok(value) => env.vars.insert(name, value),
-                Err(value) => env.not_utf8.insert(name, value.to_string_lossy().into_owned()),
-            };
-        }
-        env
-    }
-
-    /// One variable's value.
-    pub fn get(&self, name: &str) -> Option<String> {
-        self.vars.get(name).cloned()
-    }
-
-    /// The configuration. A variable of ours (or its alias) whose value is not UTF-8 is
-    /// an error naming it, never silently unset.
-    pub fn config(&self) -> Result<(Config, Vec<ConfigNotice>), ConfigError> {
-        for var in VARIABLES {
-            for name in std::iter::once(var.name).chain(var.alias.map(|(alias, _)| alias)) {
-                if let Some(value) = self.not_utf8.get(name) {
-                    return Err(ConfigError {
-                        variable: name.to_owned(),
-                        value: value.clone(),
-                        accepted: format!("UTF-8 text: {}", var.accepted),
-                    });
-                }
-            }
-        }
-        Config::from_lookup(|k| self.get(k))
-    }
-
-    /// Lambda's API address, if it is set and parses (for reporting a bad configuration).
-    pub fn runtime_api(&self) -> Option<ApiEndpoint> {
-        self.get(RUNTIME_API.name)?.trim().parse().ok()
-    }
 }
 
 /// Something worth a warning once logging is up (deprecated aliases, ignored values).
@@ -397,115 +301,6 @@ impl Config {
     pub fn readiness_authority(&self) -> String {
         authority(&self.host, self.readiness.port)
     }
-}
-
-fn authority(host: &str, port: u16) -> String {
-    match host.parse::<IpAddr>() {
-        Ok(IpAddr::V6(v6)) => format!("[{v6}]:{port}"),
-        _ => format!("{host}:{port}"),
-    }
-}
-
-/// Reads raw values (current name first, then the alias) and records notices.
-struct Reader<'a, F: Fn(&str) -> Option<String>> {
-    lookup: &'a F,
-    notices: Vec<ConfigNotice>,
-}
-
-impl<F: Fn(&str) -> Option<String>> Reader<'_, F> {
-    /// The raw value and the name it was found under; empty values count as unset.
-    fn raw(&mut self, var: &Variable) -> Option<(&'static str, String)> {
-        let set = |name: &str| (self.lookup)(name).filter(|v| !v.trim().is_empty());
-        let current = set(var.name);
-        let (alias, kind) = match var.alias {
-            Some(alias) => alias,
-            None => return current.map(|v| (var.name, v)),
-        };
-        let old = set(alias);
-        match (current, old) {
-            (Some(v), Some(_)) => {
-                if kind == AliasKind::Deprecated {
-                    self.notices.push(ConfigNotice(format!("{alias} is ignored because {} is set", var.name)));
-                }
-                Some((var.name, v))
-            }
-            (Some(v), None) => Some((var.name, v)),
-            (None, Some(v)) => {
-                if kind == AliasKind::Deprecated {
-                    self.notices.push(ConfigNotice(format!("{alias} is deprecated; use {} instead", var.name)));
-                }
-                Some((alias, v))
-            }
-            (None, None) => None,
-        }
-    }
-
-    /// Parses the variable if set; a value the parser rejects is a [`ConfigError`].
-    fn parse<T>(&mut self, var: &Variable, parser: impl Fn(&str) -> Option<T>) -> Result<Option<T>, ConfigError> {
-        let Some((name, value)) = self.raw(var) else { return Ok(None) };
-        match parser(value.trim()) {
-            Some(parsed) => Ok(Some(parsed)),
-            None => Err(ConfigError { variable: name.to_owned(), value, accepted: var.accepted.to_owned() }),
-        }
-    }
-}
-
-/// The words of each enumerated variable, matched in any case. The parsers look values up
-/// here and the tests walk every entry, so a value cannot be added untested.
-const BOOLS: &[(&str, bool)] = &[("true", true), ("1", true), ("false", false), ("0", false)];
-const INVOKE_MODES: &[(&str, InvokeMode)] =
-    &[("buffered", InvokeMode::Buffered), ("response_stream", InvokeMode::ResponseStream)];
-const PROTOCOLS: &[(&str, ReadinessProtocol)] = &[("http", ReadinessProtocol::Http), ("tcp", ReadinessProtocol::Tcp)];
-const LOG_LEVELS: &[(&str, tracing::Level)] = &[
-    ("TRACE", tracing::Level::TRACE),
-    ("DEBUG", tracing::Level::DEBUG),
-    ("INFO", tracing::Level::INFO),
-    ("WARN", tracing::Level::WARN),
-    ("ERROR", tracing::Level::ERROR),
-    // Lambda's advanced logging levels include FATAL; the adapter has no level above ERROR.
-    ("FATAL", tracing::Level::ERROR),
-];
-const LOG_FORMATS: &[(&str, LogFormat)] = &[("TEXT", LogFormat::Text), ("JSON", LogFormat::Json)];
-
-/// The value `v` names in `words`, in any case.
-fn one_of<T: Copy>(words: &[(&str, T)], v: &str) -> Option<T> {
-    words.iter().find(|(word, _)| word.eq_ignore_ascii_case(v)).map(|&(_, value)| value)
-}
-
-fn parse_bool(v: &str) -> Option<bool> {
-    one_of(BOOLS, v)
-}
-
-fn parse_in(v: &str, range: RangeInclusive<u32>) -> Option<u32> {
-    v.parse::<u32>().ok().filter(|n| range.contains(n))
-}
-
-fn parse_port(v: &str) -> Option<u16> {
-    v.parse::<u16>().ok().filter(|&p| p != 0)
-}
-
-fn parse_host(v: &str) -> Option<String> {
-    // An authority may carry `user@`; a host may not.
-    if v.contains('@') {
-        return None;
-    }
-    let probe = authority(v, 1);
-    probe.parse::<http::uri::Authority>().ok().map(|_| v.to_owned())
-}
-
-fn parse_path(v: &str) -> Option<String> {
-    (v.starts_with('/') && v.parse::<http::uri::PathAndQuery>().is_ok() && !v.contains(['?', '#']))
-        .then(|| v.to_owned())
-}
-
-/// A request target: a path, and a query if wanted (`/health?deep=1`, which LWA accepts).
-fn parse_path_and_query(v: &str) -> Option<String> {
-    (v.starts_with('/') && v.parse::<http::uri::PathAndQuery>().is_ok() && !v.contains('#')).then(|| v.to_owned())
-}
-
-/// The prefix without trailing slashes: empty for `/` (nothing to strip).
-fn parse_base_path(v: &str) -> Option<String> {
-    parse_path(v).map(|path| path.trim_end_matches('/').to_owned())
 }
 
 /// How long async init waits before letting Lambda finish init.
@@ -693,7 +488,7 @@ mod tests {
     /// The README's table must list every variable with its default, so it cannot drift.
     #[test]
     fn readme_documents_every_variable_and_default() {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../../../README.md");
         for var in VARIABLES {
             let row = readme
                 .lines()
@@ -765,7 +560,7 @@ mod tests {
     /// itself sets AWS_LAMBDA_LOG_FORMAT=JSON and AWS_LAMBDA_LOG_LEVEL).
     #[test]
     fn every_word_of_every_enumerated_variable_parses() {
-        fn each<T: Copy + PartialEq + fmt::Debug>(
+        fn each<T: Copy + PartialEq + std::fmt::Debug>(
             var: &Variable,
             words: &[(&str, T)],
             field: impl Fn(&Config) -> T,
