@@ -94,11 +94,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Borrowed<'a> {
             fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
                 Ok(Cow::Borrowed(v))
             }
+            // An escaped string is unescaped into serde_json's scratch buffer, so it comes
+            // here and is copied. (serde_json's slice and str readers never call
+            // visit_string, whose default forwards here anyway.)
             fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
                 Ok(Cow::Owned(v.to_owned()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(v))
             }
         }
         d.deserialize_str(V).map(Borrowed)
