@@ -434,6 +434,57 @@ mod tests {
         }
     }
 
+    /// Each fact of a classification rule alone, without its partner (found by `just
+    /// mutants`: the corpus has only complete events, so the fast path could misread a
+    /// half-formed one unnoticed). Both readers must answer the same.
+    #[test]
+    fn fast_path_agrees_with_the_value_readers_on_each_classification_fact() {
+        let ctx = InvokeContext { request_id: "r".into(), ..Default::default() };
+        let config = config();
+        let rest = |extra: &str| {
+            format!(
+                r#"{{"httpMethod":"GET","path":"/p","headers":{{"host":"h"}},{extra}"requestContext":{{"stage":"s"}}}}"#
+            )
+        };
+        let lattice = |method: &str, context: &str| {
+            format!(
+                r#"{{"version":"2.0",{method}"path":"/p","headers":{{"host":"h"}},"requestContext":{{{context}}}}}"#
+            )
+        };
+        let cases = [
+            ("an authorizer's type without an ARN", rest(r#""type":"TOKEN","#)),
+            ("a methodArn without a type", rest(r#""methodArn":"arn:m","#)),
+            ("a routeArn without a type", rest(r#""routeArn":"arn:r","#)),
+            ("a REQUEST authorizer", rest(r#""type":"REQUEST","methodArn":"arn:m","#)),
+            ("Lattice v2 by its method only", lattice(r#""method":"GET","#, "")),
+            ("Lattice v2 by its target group only", lattice("", r#""targetGroupArn":"arn:t""#)),
+            ("Lattice v2 by its service network only", lattice("", r#""serviceNetworkArn":"arn:s""#)),
+            ("Lattice v2 complete", lattice(r#""method":"GET","#, r#""targetGroupArn":"arn:t""#)),
+        ];
+        for (name, event) in cases {
+            let event = event.into_bytes();
+            let value: Value = serde_json::from_slice(&event).unwrap();
+            assert_eq!(
+                summary(translate(&event, &ctx, &config)),
+                summary(slow_path(&event, &ctx, &config)),
+                "{name}: classified {:?}",
+                classify(&value)
+            );
+        }
+    }
+
+    /// An HTTP API event broken twice is refused for its missing `requestContext.http`
+    /// first, the field that makes it an HTTP API event (found by `just mutants`).
+    #[test]
+    fn a_v2_event_without_request_context_http_is_refused_for_it_first() {
+        let event = br#"{"version":"2.0","rawPath":"/p","cookies":"a=1","requestContext":{"domainName":"h"}}"#;
+        let err = match translate(event, &InvokeContext::default(), &config()) {
+            Err(err) => err.to_string(),
+            Ok(_) => panic!("a v2 event without requestContext.http was translated"),
+        };
+        assert!(err.contains("requestContext.http"), "{err}");
+    }
+
     /// The request an event becomes, as `METHOD target`, from both readers (which must
     /// agree), with its source.
     fn request_line(event: &str) -> (Source, String) {
