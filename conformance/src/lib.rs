@@ -12,6 +12,7 @@
 //! | conformance reports: terminal, JSON, JUnit, Markdown, and an HTML page (one run, or two compared) | [`report`], [`html`] |
 
 pub mod apps;
+pub mod arch;
 pub mod case;
 pub mod container;
 pub mod derive;

@@ -50,10 +50,10 @@ pub struct SoakResult {
 pub(super) struct Running {
     lane: Lane,
     label: String,
-    pub(super) emulator: Emulator,
+    emulator: Emulator,
     /// Kept alive for as long as the emulator.
     _app: EchoApp,
-    pub(super) pid: i32,
+    pid: i32,
     stats: Mutex<LaneResult>,
 }
 
@@ -195,7 +195,7 @@ pub async fn run(config: &SoakConfig, progress: impl Fn(&str)) -> anyhow::Result
         for lane in &lanes {
             run_block(lane, block, width(lane), true, &next, &failures).await;
             if round + 1 == warmup_rounds {
-                let s = sample(lane, 0, (round + 1) * block, started);
+                let s = sample(&lane.emulator, lane.pid, 0, (round + 1) * block, started);
                 push_sample(lane, s);
             }
         }
@@ -203,7 +203,7 @@ pub async fn run(config: &SoakConfig, progress: impl Fn(&str)) -> anyhow::Result
     if warmup_rounds == 0 {
         // No warm-up: the start is the baseline, for threads and fds too.
         for lane in &lanes {
-            let s = sample(lane, 0, 0, started);
+            let s = sample(&lane.emulator, lane.pid, 0, 0, started);
             if let Ok(mut stats) = lane.stats.lock() {
                 stats.warmup_max = Extremes { threads: s.threads, fds: s.fds };
             }
@@ -222,7 +222,13 @@ pub async fn run(config: &SoakConfig, progress: impl Fn(&str)) -> anyhow::Result
         for lane in &lanes {
             run_block(lane, block, width(lane), false, &next, &failures).await;
             if sampled {
-                let s = sample(lane, (round + 1) * config.round(), (warmup_rounds + round + 1) * block, started);
+                let s = sample(
+                    &lane.emulator,
+                    lane.pid,
+                    (round + 1) * config.round(),
+                    (warmup_rounds + round + 1) * block,
+                    started,
+                );
                 push_sample(lane, s);
             }
         }

@@ -3,9 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use lwa_emulator::LogSource;
+use lwa_emulator::{Emulator, LogSource};
 
-use super::run::Running;
 use super::{mib, SoakConfig};
 use crate::procfs;
 
@@ -191,12 +190,12 @@ pub fn rss_slope(samples: &[Sample]) -> Option<f64> {
     (sxx > 0.0).then(|| sxy / sxx)
 }
 
-/// One look at `lane`'s adapter process, `since` the soak began.
-pub(super) fn sample(lane: &Running, invocations: u64, lane_invocations: u64, since: Instant) -> Sample {
-    let memory = procfs::memory(lane.pid);
+/// One look at a lane's adapter process `pid` under `emulator`, `since` the soak began.
+pub(super) fn sample(emulator: &Emulator, pid: i32, invocations: u64, lane_invocations: u64, since: Instant) -> Sample {
+    let memory = procfs::memory(pid);
     let alive = memory.is_some();
     let memory = memory.unwrap_or_default();
-    let log_lines = lane.emulator.logs().iter().filter(|l| matches!(l.source, LogSource::Extension(_))).count() as u64;
+    let log_lines = emulator.logs().iter().filter(|l| matches!(l.source, LogSource::Extension(_))).count() as u64;
     Sample {
         invocations,
         lane_invocations,
@@ -204,9 +203,9 @@ pub(super) fn sample(lane: &Running, invocations: u64, lane_invocations: u64, si
         rss: memory.rss,
         peak_rss: memory.peak_rss,
         threads: memory.threads,
-        fds: procfs::open_fds(lane.pid).unwrap_or(0),
+        fds: procfs::open_fds(pid).unwrap_or(0),
         log_lines,
-        inits: lane.emulator.init_count(),
+        inits: emulator.init_count(),
         alive,
     }
 }

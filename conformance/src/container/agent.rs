@@ -17,12 +17,9 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use tokio::net::TcpListener;
 
-use super::wire::{CaseReply, CaseRequest, WireObservation, CASES_PATH};
+use super::wire::{CaseReply, CaseRequest, WireObservation, AGENT_PORT, CASES_PATH, READY_LINE};
 use crate::apps::{AppCommand, AppHandle, AppProcess};
 use crate::emulator::api_error::json_response;
-
-/// The line the agent prints on stdout once it takes cases (the host waits for it).
-pub const READY_LINE: &str = "lwa-conformance agent: ready";
 
 /// How long the shared app may take to listen (Spring under qemu-emulated neighbours is slow).
 const APP_READY_WITHIN: Duration = Duration::from_secs(90);
@@ -81,5 +78,5 @@ async fn run_case(request: &CaseRequest, app: &AppCommand, shared: &AppProcess) 
 /// The address the agent listens on by default: every interface of the container, so a
 /// published port reaches it.
 pub fn default_listen() -> SocketAddr {
-    SocketAddr::from(([0, 0, 0, 0], super::host::AGENT_PORT))
+    SocketAddr::from(([0, 0, 0, 0], AGENT_PORT))
 }

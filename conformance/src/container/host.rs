@@ -26,13 +26,11 @@ use testcontainers::core::{IntoContainerPort, Mount, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 
-use super::wire::{CaseReply, CaseRequest, CASES_PATH};
+use super::wire::{CaseReply, CaseRequest, AGENT_PORT, CASES_PATH, READY_LINE};
 use crate::apps::AppKind;
+use crate::arch::Arch;
 use crate::case::Observation;
-use crate::runner::Arch;
 
-/// The agent's port inside the container.
-pub const AGENT_PORT: u16 = 9000;
 /// Where the suite's tools are mounted inside the container.
 pub const MOUNT_DIR: &str = "/opt/lwa";
 /// The user the sandbox runs as (Lambda runs functions as a non-root user).
@@ -137,7 +135,7 @@ impl ContainerApp {
         let mut request = GenericImage::new(name, tag)
             .with_entrypoint(&tool)
             .with_exposed_port(AGENT_PORT.tcp())
-            .with_wait_for(WaitFor::message_on_stdout(super::agent::READY_LINE))
+            .with_wait_for(WaitFor::message_on_stdout(READY_LINE))
             .with_cmd(
                 ["container", "--cases", "--listen", &format!("0.0.0.0:{AGENT_PORT}"), "--"]
                     .into_iter()

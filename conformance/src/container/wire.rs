@@ -17,6 +17,12 @@ use crate::Invocation;
 /// The path the agent answers case requests on.
 pub const CASES_PATH: &str = "/lwa/v1/cases";
 
+/// The agent's port inside the container.
+pub const AGENT_PORT: u16 = 9000;
+
+/// The line the agent prints on stdout once it takes cases (the host waits for it).
+pub const READY_LINE: &str = "lwa-conformance agent: ready";
+
 /// One case for the agent to run: an adapter under a fresh emulator in front of the
 /// container's app, and one invocation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -38,26 +38,7 @@ pub use self::stage::*;
 /// The fixed trace id of corpus invocations, so observations are reproducible.
 pub const TRACE_ID: &str = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
 
-/// The CPU architecture an adapter binary is built for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Arch {
-    /// x86_64, run natively.
-    #[value(name = "x86_64")]
-    X86_64,
-    /// aarch64, run under `qemu-aarch64-static` on an x86_64 machine.
-    #[value(name = "aarch64")]
-    Aarch64,
-}
-
-impl Arch {
-    /// The name used in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Arch::X86_64 => "x86_64",
-            Arch::Aarch64 => "aarch64",
-        }
-    }
-}
+pub use crate::arch::Arch;
 
 /// Where a case's adapter and app run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
