@@ -103,3 +103,32 @@ impl Environment {
         self.get(RUNTIME_API.name)?.trim().parse().ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Found by `just mutants`: these were only reached through the binary's tests.
+    #[test]
+    fn an_endpoint_prints_as_it_was_given_without_a_trailing_slash() {
+        let endpoint: ApiEndpoint = "127.0.0.1:9001/proxy/".parse().expect("an endpoint");
+        assert_eq!(endpoint.to_string(), "127.0.0.1:9001/proxy");
+        assert_eq!(endpoint.uri("/2018-06-01/ping"), "http://127.0.0.1:9001/proxy/2018-06-01/ping");
+    }
+
+    #[test]
+    fn the_runtime_api_is_read_from_the_environment_when_it_parses() {
+        let env = |value: &str| Environment::from_os([("AWS_LAMBDA_RUNTIME_API".into(), value.into())]);
+        let endpoint = env(" 127.0.0.1:9001 ").runtime_api().expect("a usable address");
+        assert_eq!(endpoint.to_string(), "127.0.0.1:9001");
+        assert_eq!(env("not an address").runtime_api(), None);
+        assert_eq!(Environment::from_os([]).runtime_api(), None);
+    }
+
+    #[test]
+    fn capture_reads_the_process_environment() {
+        // PATH is set wherever cargo runs tests.
+        assert_eq!(Environment::capture().get("PATH"), std::env::var("PATH").ok());
+        assert!(Environment::capture().get("PATH").is_some());
+    }
+}

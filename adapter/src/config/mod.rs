@@ -322,6 +322,16 @@ mod tests {
         build(pairs).expect("valid config").0
     }
 
+    // Found by `just mutants`: only the binary's tests probed these (the readiness check
+    // dials this authority), so the translation tests could not tell them wrong.
+    #[test]
+    fn the_readiness_check_dials_the_host_and_its_own_port() {
+        assert_eq!(config(&[]).readiness_authority(), "127.0.0.1:8080");
+        let c = config(&[("AWS_LWA_HOST", "::1"), ("AWS_LWA_PORT", "3000"), ("AWS_LWA_READINESS_CHECK_PORT", "3001")]);
+        assert_eq!(c.readiness_authority(), "[::1]:3001");
+        assert_eq!(c.app_authority(), "[::1]:3000");
+    }
+
     #[test]
     fn defaults_match_lwa() {
         let c = config(&[]);
