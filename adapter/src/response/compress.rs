@@ -241,6 +241,18 @@ impl Write for Capped {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Found by `just mutants`: the weights RFC 9110 (12.4.2) allows, and the near misses
+    // its doc names, were only reached through whole Accept-Encoding headers.
+    #[test]
+    fn a_qvalue_is_0_to_1_with_at_most_three_decimals() {
+        for (text, q) in [("0", 0.0), ("0.5", 0.5), ("0.001", 0.001), (" 0.25 ", 0.25), ("1", 1.0), ("1.000", 1.0)] {
+            assert_eq!(qvalue(text), Some(q), "{text:?}");
+        }
+        for text in ["nan", "inf", "-1", "1.5", "1.001", "1.0000", "0.0001", "0.12a", "2", ""] {
+            assert_eq!(qvalue(text), None, "{text:?}");
+        }
+    }
     use rstest::rstest;
     use std::io::Read;
 
