@@ -386,6 +386,30 @@ mod tests {
         }
     }
 
+    // Found by `just mutants`: the limit is the most bytes allowed, not the first refused.
+    #[test]
+    fn an_output_of_exactly_the_limit_is_accepted() {
+        let body = "exactly at the limit ".repeat(1_000);
+        for coding in [Coding::Gzip, Coding::Brotli] {
+            let mut free = Encoder::new(coding, usize::MAX, 0);
+            free.write(body.as_bytes()).unwrap();
+            let whole = free.finish().unwrap();
+            let mut at = Encoder::new(coding, whole.len(), 0);
+            let out = at.write(body.as_bytes()).and_then(|()| at.finish());
+            assert_eq!(out.unwrap_or_else(|err| panic!("{coding:?}: {err}")), whole, "{coding:?}");
+            let mut under = Encoder::new(coding, whole.len() - 1, 0);
+            let err = under.write(body.as_bytes()).and_then(|()| under.finish()).expect_err("one byte over");
+            assert!(is_over_limit(&err), "{coding:?}: {err}");
+        }
+        assert!(format!("{:?}", Encoder::new(Coding::Brotli, 1, 0)).contains("Brotli"));
+    }
+
+    #[test]
+    fn only_the_limit_is_over_the_limit() {
+        assert!(!is_over_limit(&std::io::Error::other("disk full")));
+        assert!(!is_over_limit(&std::io::Error::from(std::io::ErrorKind::InvalidData)));
+    }
+
     #[test]
     fn encoder_fed_in_pieces_round_trips_within_the_limit() {
         let body = "piece by piece ".repeat(100_000);

@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use base64::Engine;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, StatusCode};
-use http_body::{Body, Frame, SizeHint};
+use http_body::{Body, Frame};
 use serde_json::{Map, Value};
 use tokio::time::{Instant, Sleep};
 
@@ -169,10 +169,6 @@ where
     fn is_end_stream(&self) -> bool {
         self.prelude.is_none() && self.finished
     }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::default()
-    }
 }
 
 #[cfg(test)]
@@ -198,6 +194,66 @@ mod tests {
             json,
             serde_json::json!({"statusCode": 201, "headers": {"content-type": "text/event-stream", "x-multi": "one, two"}, "cookies": ["a=1", "b=2"]})
         );
+    }
+
+    // Found by `just mutants`: only the process tests (left out of mutation runs, too
+    // slow) streamed a response, so these were not pinned by any fast test.
+    #[test]
+    fn only_function_urls_and_rest_apis_stream() {
+        use Source::*;
+        let all = [
+            ApiGatewayV1,
+            HttpApiV1,
+            ApiGatewayV2,
+            FunctionUrl,
+            Alb,
+            WebSocket,
+            VpcLatticeV1,
+            VpcLatticeV2,
+            PassThrough,
+        ];
+        for source in all {
+            let expected = matches!(source, Source::FunctionUrl | Source::ApiGatewayV1);
+            assert_eq!(can_stream(source), expected, "{source}");
+        }
+    }
+
+    /// hyper ends a request body whose `is_end_stream` is true without polling it again:
+    /// true too early loses the body, never true keeps a finished stream open.
+    #[tokio::test]
+    async fn the_stream_ends_only_after_the_prelude_and_the_whole_body() {
+        let frames: Vec<Result<Frame<Bytes>, Infallible>> = vec![Ok(Frame::data(Bytes::from_static(b"chunk")))];
+        let mut stream =
+            ResponseStream::new(Bytes::from_static(b"P"), StreamBody::new(futures_util::stream::iter(frames)), None);
+        assert!(!stream.is_end_stream(), "before the prelude");
+        assert_eq!(stream.frame().await.unwrap().unwrap().into_data().unwrap(), "P");
+        assert!(!stream.is_end_stream(), "after the prelude, before the body");
+        assert_eq!(stream.frame().await.unwrap().unwrap().into_data().unwrap(), "chunk");
+        assert!(!stream.is_end_stream(), "the app's body has not said it ended");
+        assert!(stream.frame().await.is_none());
+        assert!(stream.is_end_stream(), "after the app's body ended");
+        assert!(stream.frame().await.is_none(), "and it stays ended");
+    }
+
+    /// An empty data frame means nothing to Lambda and, written as an HTTP/1.1 chunk,
+    /// would read as the end of the body: it is never passed on.
+    #[tokio::test]
+    async fn empty_frames_of_the_app_are_skipped() {
+        let frames: Vec<Result<Frame<Bytes>, Infallible>> = vec![
+            Ok(Frame::data(Bytes::new())),
+            Ok(Frame::data(Bytes::from_static(b"a"))),
+            Ok(Frame::data(Bytes::new())),
+            Ok(Frame::data(Bytes::from_static(b"b"))),
+        ];
+        let mut stream =
+            ResponseStream::new(Bytes::from_static(b"P"), StreamBody::new(futures_util::stream::iter(frames)), None);
+        let mut seen = Vec::new();
+        while let Some(frame) = stream.frame().await {
+            seen.push(frame.unwrap().into_data().unwrap());
+        }
+        assert_eq!(seen, ["P", "a", "b"]);
+        assert!(!format!("{stream:?}").is_empty());
+        assert!(format!("{stream:?}").contains("finished: true"), "{stream:?}");
     }
 
     #[tokio::test]
