@@ -24,6 +24,7 @@ fi
 args=()
 for f in "${files[@]}"; do args+=(-f "$f"); done
 status=0
+mkdir -p target # cargo-mutants does not create its output's parent (a fresh clone has none)
 cargo mutants -p lambda-web-adapter "${args[@]}" --output target/mutants \
     -- --lib --test it -- --skip process:: || status=$?
 out=target/mutants/mutants.out
