@@ -4,6 +4,7 @@
 mod binary;
 pub mod compress;
 mod encode;
+mod json;
 pub mod stream;
 
 pub use binary::is_text;
