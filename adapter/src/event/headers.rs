@@ -234,6 +234,33 @@ mod tests {
     use super::*;
     use std::cell::Cell;
 
+    // Found by `just mutants`: only far-over sizes were tested, so the limits' edges and
+    // the way cookies count could move unnoticed. The limits are the most allowed.
+    #[test]
+    fn the_header_count_limit_is_the_most_allowed_and_cookies_count_as_one() {
+        let names: Vec<String> = (0..=MAX_HEADER_COUNT).map(|i| format!("h{i}")).collect();
+        let headers: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "")).collect();
+        let at = &headers[..MAX_HEADER_COUNT];
+        assert!(check_limits(at, &[]).is_ok(), "exactly the limit");
+        assert!(check_limits(&headers, &[]).is_err(), "one over");
+        assert!(check_limits(&at[1..], &["a=1", "b=2"]).is_ok(), "cookies make one header");
+        assert!(check_limits(at, &["a=1"]).is_err(), "cookies are a header");
+    }
+
+    #[test]
+    fn the_header_bytes_limit_is_the_most_allowed_and_counts_names_values_and_cookies() {
+        let value = "v".repeat(MAX_HEADER_BYTES - "name".len());
+        assert!(check_limits(&[("name", &value)], &[]).is_ok(), "exactly the limit");
+        assert!(check_limits(&[("name", &value), ("", "x")], &[]).is_err(), "one byte over");
+        assert!(check_limits(&[("name!", &value)], &[]).is_err(), "the name counts");
+        // A cookie counts as `cookie`, itself, and two bytes for its `; ` separator.
+        let cookie = "a=12345";
+        let room = "v".repeat(MAX_HEADER_BYTES - "name".len() - "cookie".len() - (cookie.len() + 2));
+        assert!(check_limits(&[("name", &room)], &[cookie]).is_ok(), "exactly the limit with a cookie");
+        assert!(check_limits(&[("name", &room)], &[cookie, ""]).is_err(), "an empty cookie still adds its separator");
+        assert!(check_limits(&[("name", &room)], &["a=123456"]).is_err(), "one cookie byte over");
+    }
+
     /// A header name that counts how often the merge looks at it.
     struct Counted<'a> {
         name: String,
