@@ -69,14 +69,15 @@ impl Settings {
     }
 }
 
-/// Runs until killed (it registers for no events, so Lambda ends it with SIGKILL).
+/// Runs until Lambda sends SHUTDOWN (the one event it registers for, so it can exit on
+/// its own like an extension should, and callgrind can write its counts).
 pub async fn run() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     let buffered: Buffered = client();
 
     let register = Request::post(format!("http://{}/2020-01-01/extension/register", settings.api))
         .header("lambda-extension-name", &settings.name)
-        .body(Full::new(Bytes::from_static(br#"{"events":[]}"#)))?;
+        .body(Full::new(Bytes::from_static(br#"{"events":["SHUTDOWN"]}"#)))?;
     let response = buffered.request(register).await.context("register")?;
     let id = response
         .headers()
@@ -87,8 +88,15 @@ pub async fn run() -> anyhow::Result<()> {
         .header("lambda-extension-identifier", id)
         .body(Full::new(Bytes::new()))?;
     let events_client = buffered.clone();
-    // Init ends once every extension polls for events; no event ever comes.
-    tokio::spawn(async move { events_client.request(events).await });
+    // Init ends once every extension polls for events; the only one to come is SHUTDOWN.
+    let shutdown = tokio::spawn(async move { events_client.request(events).await });
+    let shutdown = async move {
+        match shutdown.await {
+            Ok(Ok(_)) => {}
+            // The poll broke: no SHUTDOWN will come this way; Lambda's SIGKILL ends it.
+            _ => std::future::pending().await,
+        }
+    };
 
     let probe_uri: http::Uri = format!("http://{}/", settings.app).parse()?;
     loop {
@@ -105,10 +113,13 @@ pub async fn run() -> anyhow::Result<()> {
         let (settings, buffered) = (settings.clone(), buffered.clone());
         workers.spawn(async move { worker(settings, buffered).await });
     }
-    match workers.join_next().await {
-        Some(Ok(result)) => result,
-        Some(Err(err)) => Err(err.into()),
-        None => Ok(()),
+    tokio::select! {
+        ended = workers.join_next() => match ended {
+            Some(Ok(result)) => result,
+            Some(Err(err)) => Err(err.into()),
+            None => Ok(()),
+        },
+        () = shutdown => Ok(()),
     }
 }
 
