@@ -15,23 +15,31 @@ pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     // `bytes[start..at]` needs no escape and is not yet copied.
     let (mut start, mut at) = (0, 0);
-    while at < bytes.len() {
-        if let Some(word) = bytes.get(at..at + 8) {
-            let mask = escape_mask(u64::from_le_bytes(word.try_into().unwrap_or_default()));
-            if mask == 0 {
-                at += 8;
-                continue;
-            }
-            // The lowest flagged byte is exact (a false flag can only follow a true one).
-            at += (mask.trailing_zeros() / 8) as usize;
-        } else if !needs_escape(bytes[at]) {
-            at += 1;
+    while let Some(word) = bytes.get(at..at + 8) {
+        let mut mask = escape_mask(u64::from_le_bytes(word.try_into().unwrap_or_default()));
+        if mask == 0 {
+            at += 8;
             continue;
         }
-        out.extend_from_slice(&bytes[start..at]);
-        push_escape(out, bytes[at]);
-        at += 1;
-        start = at;
+        // Each flagged byte in turn, without reading the word again; a false flag (one
+        // can follow a true one) is checked away.
+        while mask != 0 {
+            let i = at + (mask.trailing_zeros() / 8) as usize;
+            mask &= mask - 1;
+            if needs_escape(bytes[i]) {
+                out.extend_from_slice(&bytes[start..i]);
+                push_escape(out, bytes[i]);
+                start = i + 1;
+            }
+        }
+        at += 8;
+    }
+    for (i, &byte) in bytes.iter().enumerate().skip(at) {
+        if needs_escape(byte) {
+            out.extend_from_slice(&bytes[start..i]);
+            push_escape(out, byte);
+            start = i + 1;
+        }
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
@@ -43,8 +51,9 @@ fn needs_escape(byte: u8) -> bool {
 
 /// The high bit of each of the eight bytes of `word` (little-endian) that is a control
 /// character, `"` or `\`, by the classic SWAR tests for a zero byte and for a byte below
-/// a bound: zero for none, and the lowest bit set is always right (a borrow can set a
-/// false bit above a true one, never below).
+/// a bound: zero for none; every such byte is flagged, and a borrow can flag a byte
+/// just above a true one falsely (a space after a control character, `#` after `"`,
+/// `]` after `\`), never below.
 fn escape_mask(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -99,10 +108,25 @@ mod tests {
         }
     }
 
+    /// A byte flagged by a borrow from the one before it (a space after a control
+    /// character, `#` after `"`, `]` after `\\`) must not be escaped: every pair, within a
+    /// word and across two.
+    #[test]
+    fn every_pair_of_ascii_characters_is_written_as_serde_json_writes_it() {
+        for first in (0u8..=0x7f).map(char::from) {
+            for second in (0u8..=0x7f).map(char::from) {
+                for at in [0, 6, 7] {
+                    let text = format!("{}{first}{second}{}", "a".repeat(at), "b".repeat(14 - at));
+                    assert_eq!(ours(&text), serde_json::to_string(&text).unwrap(), "{first:?}{second:?} at {at}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn mixed_text_is_written_as_serde_json_writes_it() {
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let alphabet: Vec<char> = "aZ09 \"\\/\n\r\t\u{8}\u{c}\u{0}\u{1f}\u{7f}é€😀{}:,".chars().collect();
+        let alphabet: Vec<char> = "aZ09 \"\\/\n\r\t\u{8}\u{c}\u{0}\u{1}\u{1f}\u{7f}#]é€😀{}:,".chars().collect();
         for len in 0..200 {
             let text: String = (0..len)
                 .map(|_| {
