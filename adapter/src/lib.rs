@@ -30,6 +30,7 @@ pub(crate) mod readiness;
 pub mod response;
 pub mod run;
 mod status;
+pub(crate) mod swar;
 
 pub use config::{Config, ConfigError};
 pub use error::InvocationError;

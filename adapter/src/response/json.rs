@@ -3,8 +3,10 @@
 //! serde_json checks a string byte by byte against its escape table; for the body of a
 //! response, the longest string the adapter writes by far, that check was the largest
 //! single cost of an invocation (about a tenth of its instructions with a 2 KB JSON
-//! answer). [`push_str`] checks eight bytes at a time and copies the runs that need no
+//! answer). [`push_str`] checks eight bytes at a time ([`crate::swar`]) and copies the runs that need no
 //! escape whole. Its output is byte for byte serde_json's (a test holds it to that).
+
+use crate::swar;
 
 /// Appends `text` to `out` as a JSON string, quotes included, escaped as serde_json does:
 /// `"` and `\` with a backslash, `\b \f \n \r \t` by name, every other control character
@@ -15,17 +17,15 @@ pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     // `bytes[start..at]` needs no escape and is not yet copied.
     let (mut start, mut at) = (0, 0);
-    while let Some(word) = bytes.get(at..at + 8) {
-        let mut mask = escape_mask(u64::from_le_bytes(word.try_into().unwrap_or_default()));
+    while let Some(word) = swar::word(&bytes[at..]) {
+        let mask = swar::below(word, 0x20) | swar::equal(word, b'"') | swar::equal(word, b'\\');
         if mask == 0 {
             at += 8;
             continue;
         }
-        // Each flagged byte in turn, without reading the word again; a false flag (one
-        // can follow a true one) is checked away.
-        while mask != 0 {
-            let i = at + (mask.trailing_zeros() / 8) as usize;
-            mask &= mask - 1;
+        // Each flagged byte in turn, without reading the word again; a false flag (a
+        // space after a control character, `#` after `"`, `]` after `\`) is checked away.
+        for i in swar::flagged(mask).map(|offset| at + offset) {
             if needs_escape(bytes[i]) {
                 out.extend_from_slice(&bytes[start..i]);
                 push_escape(out, bytes[i]);
@@ -47,19 +47,6 @@ pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
 
 fn needs_escape(byte: u8) -> bool {
     byte < 0x20 || byte == b'"' || byte == b'\\'
-}
-
-/// The high bit of each of the eight bytes of `word` (little-endian) that is a control
-/// character, `"` or `\`, by the classic SWAR tests for a zero byte and for a byte below
-/// a bound: zero for none; every such byte is flagged, and a borrow can flag a byte
-/// just above a true one falsely (a space after a control character, `#` after `"`,
-/// `]` after `\`), never below.
-fn escape_mask(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below = |x: u64, bound: u8| x.wrapping_sub(ONES * u64::from(bound)) & !x & HIGH;
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    below(word, 0x20) | zero(word ^ (ONES * u64::from(b'"'))) | zero(word ^ (ONES * u64::from(b'\\')))
 }
 
 fn push_escape(out: &mut Vec<u8>, byte: u8) {
