@@ -195,11 +195,29 @@ impl<'de> Visitor<'de> for Part {
         Ok(Value::String(v.to_owned()))
     }
 
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
     fn visit_unit<E>(self) -> Result<Value, E> {
         Ok(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by `just mutants`: a kept part (`requestContext`, its `http`) that is not an
+    /// object must reach the readers as it was sent, so their error names its type.
+    #[test]
+    fn a_kept_part_that_is_not_an_object_is_kept_as_sent() {
+        for http in ["true", "false", "-7", "7", "1.5", r#""GET""#, r#""G\u0045T""#, "null", "[1,{}]"] {
+            let event = format!(r#"{{"requestContext":{{"http":{http},"stage":"s"}},"ignored":{{"deep":[1]}}}}"#);
+            let top = parse(event.as_bytes()).unwrap().expect("an object");
+            let sent: Value = serde_json::from_str(http).unwrap();
+            assert_eq!(top["requestContext"]["http"], sent, "{http}");
+            assert_eq!(top["requestContext"]["stage"], "s");
+            assert!(!top.contains_key("ignored"));
+        }
+        for scalar in ["true", "7", "-7", "1.5", r#""x""#, "null", "[1]"] {
+            assert_eq!(parse(scalar.as_bytes()).unwrap(), None, "{scalar}: skipped, not an object");
+        }
     }
 }
