@@ -29,7 +29,7 @@ conformance *ARGS: setup
 conformance-quick *ARGS: build
     cargo run --quiet -p lwa-conformance -- run {{ARGS}}
 
-# Mutation testing with cargo-mutants: which mutants of FILES (default: config/, event/,
+# Mutation testing with cargo-mutants: which mutants of FILES (default: config/, event/, swar.rs,
 # response/) the adapter's tests miss, with the kill rate. Slow: not part of CI.
 mutants *FILES:
     scripts/mutants.sh {{FILES}}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing of the adapter with cargo-mutants (installed here if missing): every
-# mutant of the given files (default: config/ and the pure translation, event/ and
-# response/) is built and run against the adapter's unit, translation and corpus tests; a
+# mutant of the given files (default: config/, the pure translation in event/ and
+# response/, and swar.rs, the word scans they share) is built and run against the adapter's unit, translation and corpus tests; a
 # mutant those tests do not catch is a place a regression would pass unnoticed.
 #
 #   scripts/mutants.sh                              # the default files (an hour or more on 2 cores)
@@ -19,7 +19,7 @@ if ! command -v cargo-mutants >/dev/null 2>&1; then
 fi
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
-    files=(adapter/src/config/*.rs adapter/src/event/*.rs adapter/src/response/*.rs)
+    files=(adapter/src/config/*.rs adapter/src/event/*.rs adapter/src/response/*.rs adapter/src/swar.rs)
 fi
 args=()
 for f in "${files[@]}"; do args+=(-f "$f"); done
