@@ -61,6 +61,14 @@ pub enum Source {
     PassThrough,
 }
 
+impl Source {
+    /// Every source, in the order declared.
+    pub const ALL: [Source; 9] = {
+        use Source::*;
+        [ApiGatewayV1, HttpApiV1, ApiGatewayV2, FunctionUrl, Alb, WebSocket, VpcLatticeV1, VpcLatticeV2, PassThrough]
+    };
+}
+
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

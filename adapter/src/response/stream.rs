@@ -200,19 +200,7 @@ mod tests {
     // slow) streamed a response, so these were not pinned by any fast test.
     #[test]
     fn only_function_urls_and_rest_apis_stream() {
-        use Source::*;
-        let all = [
-            ApiGatewayV1,
-            HttpApiV1,
-            ApiGatewayV2,
-            FunctionUrl,
-            Alb,
-            WebSocket,
-            VpcLatticeV1,
-            VpcLatticeV2,
-            PassThrough,
-        ];
-        for source in all {
+        for source in Source::ALL {
             let expected = matches!(source, Source::FunctionUrl | Source::ApiGatewayV1);
             assert_eq!(can_stream(source), expected, "{source}");
         }
