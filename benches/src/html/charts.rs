@@ -48,17 +48,21 @@ impl Scale {
 }
 
 /// The goal line of `metric`, if it has one: its value and its text.
-pub(super) fn goal(metric: Metric, first_adapter: Option<&Candidate<'_>>, adapters: usize) -> Option<(f64, String)> {
+pub(super) fn goal(metric: Metric, all: &[Candidate<'_>]) -> Option<(f64, String)> {
+    let adapters = all.iter().filter(|c| c.kind == "adapter").count();
+    let first_adapter = all.iter().find(|c| c.kind == "adapter");
     let target = TARGETS.iter().find(|t| t.metric == metric)?;
     let sign = if metric.better() == Better::Higher { "≥" } else { "≤" };
-    if target.relative {
+    let base = match target.against {
         // A goal relative to the first adapter says something of the others only.
-        let first = first_adapter.filter(|_| adapters > 1)?;
-        let value = first.median(metric)? * target.bound;
-        Some((value, format!("goal {sign} {}× {}", target.bound, first.label)))
-    } else {
-        Some((target.bound, format!("goal {sign} {} {}", number(target.bound), metric.unit())))
-    }
+        Against::First => first_adapter.filter(|_| adapters > 1),
+        Against::Harness => all.iter().find(|c| c.kind == "harness"),
+        Against::Floor => all.iter().find(|c| c.kind == "floor"),
+        Against::Value => {
+            return Some((target.bound, format!("goal {sign} {} {}", number(target.bound), metric.unit())));
+        }
+    }?;
+    Some((base.median(metric)? * target.bound, format!("goal {sign} {}× {}", target.bound, base.label)))
 }
 
 /// A bar: the candidate, its median, and its value in each run.
@@ -74,8 +78,7 @@ pub(super) fn bar_chart(metric: Metric, all: &[Candidate<'_>]) -> String {
     if rows.is_empty() {
         return String::new();
     }
-    let adapters = all.iter().filter(|c| c.kind == "adapter").count();
-    let goal = goal(metric, all.iter().find(|c| c.kind == "adapter"), adapters);
+    let goal = goal(metric, all);
     let (width, left, right, row, top) = (900.0, 180.0, 110.0, 30.0, 26.0);
     let height = top + row * rows.len() as f64 + 26.0;
     let spread = rows.iter().flat_map(|(_, m, runs)| runs.iter().map(|r| r.1).chain([*m]));

@@ -20,7 +20,7 @@ use lwa_conformance::html::escape;
 use serde_json::Value;
 
 use crate::metric::{Better, Metric};
-use crate::report::{number, TARGETS};
+use crate::report::{number, Against, TARGETS};
 
 const STYLE: &str = "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1200px;\
 padding:0 24px 48px;color:#1d2430;background:#fbfbfd}h2{margin-top:32px;border-bottom:2px solid #dde1e8;\

@@ -14,7 +14,10 @@ fn doc() -> Value {
         "workload": {"concurrency": 8}, "elapsed_s": 12.0,
         "candidates": [
             {"label": "floor", "kind": "floor", "metrics": {"warm_p50_us": metric(&[(0, 20.0), (1, 22.0)])}},
-            {"label": "harness", "kind": "harness", "metrics": {"warm_p50_us": metric(&[(0, 60.0), (1, 70.0)])}},
+            {"label": "harness", "kind": "harness", "metrics": {
+                "warm_p50_us": metric(&[(0, 60.0), (1, 70.0)]),
+                "cpu_per_invocation_us": metric(&[(0, 40.0), (1, 60.0)]),
+            }},
             {"label": "lwa", "kind": "adapter", "metrics": {
                 "warm_p50_us": metric(&[(0, 200.0), (1, 240.0)]),
                 "cold_start_ms": metric(&[(0, 10.0), (0, 12.0), (1, 14.0), (1, 16.0)]),
@@ -65,15 +68,25 @@ fn each_bar_is_the_median_with_the_spread_of_the_runs() {
     assert!(page.contains("<td class=\"best\">95.0</td>"), "{page}");
 }
 
-#[test]
-fn goals_are_drawn_against_the_first_adapter() {
-    let page = page(&doc());
-    // Cold start at most 0.7x the first adapter's (13 ms).
-    let chart = &page[page.find("data-metric=\"cold_start_ms\"").unwrap()..];
+/// The chart of `key` and the value of its goal line.
+fn goal_of<'a>(page: &'a str, key: &str) -> (&'a str, f64) {
+    let chart = &page[page.find(&format!("data-metric=\"{key}\"")).unwrap()..];
     let chart = &chart[..chart.find("</svg>").unwrap()];
     let goal: f64 = chart.split("data-goal=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
-    assert!((goal - 9.1).abs() < 1e-9, "{goal}");
-    assert!(chart.contains("goal ≤ 0.7× lwa"), "{chart}");
+    (chart, goal)
+}
+
+#[test]
+fn goals_are_drawn_against_the_first_adapter_or_the_harness() {
+    let page = page(&doc());
+    // Cold start at most 0.5x the first adapter's (13 ms).
+    let (chart, goal) = goal_of(&page, "cold_start_ms");
+    assert!((goal - 6.5).abs() < 1e-9, "{goal}");
+    assert!(chart.contains("goal ≤ 0.5× lwa"), "{chart}");
+    // CPU per invocation at most 1.10x the harness's (50 µs).
+    let (chart, goal) = goal_of(&page, "cpu_per_invocation_us");
+    assert!((goal - 55.0).abs() < 1e-9, "{goal}");
+    assert!(chart.contains("goal ≤ 1.1× harness"), "{chart}");
     assert!(
         page.contains("(<span class=\"missed\">NOT met</span>)") && page.contains("(<span class=\"met\">met</span>)")
     );

@@ -22,7 +22,7 @@ pub use json::to_json;
 pub use machine::Machine;
 pub use markdown::{notes, render_markdown, splice, update_readme, README_MARKERS};
 pub use table::{render_markdown_table, render_terminal, table, Table};
-pub use targets::{target_lines, Target, TARGETS};
+pub use targets::{target_lines, Against, Target, TARGETS};
 
 /// Formats a value with about three significant digits.
 ///
@@ -109,8 +109,13 @@ mod fixtures {
     pub(super) fn results() -> Results {
         Results {
             candidates: vec![
-                candidate("floor", None, false, &[(Metric::WarmP50, 20.0), (Metric::Throughput, 1000.0)]),
-                candidate("harness", Some("/h"), true, &[(Metric::WarmP50, 60.0)]),
+                candidate(
+                    "floor",
+                    None,
+                    false,
+                    &[(Metric::WarmP50, 20.0), (Metric::Throughput, 1000.0), (Metric::StreamBandwidth, 1000.0)],
+                ),
+                candidate("harness", Some("/h"), true, &[(Metric::WarmP50, 60.0), (Metric::CpuPerInvocation, 100.0)]),
                 candidate(
                     "lwa",
                     Some("/l"),
@@ -126,6 +131,8 @@ mod fixtures {
                         (Metric::Throughput, 200.0),
                         (Metric::BinarySize, 2.0),
                         (Metric::StreamFirstByteAdded, 50.0),
+                        (Metric::CpuPerInvocation, 120.0),
+                        (Metric::StreamBandwidth, 950.0),
                     ],
                 ),
             ],
