@@ -51,7 +51,8 @@ pub fn minify(json: &str) -> std::borrow::Cow<'_, str> {
 struct Minify {
     in_string: bool,
     /// The byte at this offset is escaped by the backslash before it (`\"` does not end
-    /// a string); the other bytes of an escape (`\u00e9`) are never acted on.
+    /// a string); the other bytes of an escape (`\u00e9`) are never acted on. 0 at first:
+    /// no string is open at offset 0, so it matches nothing.
     escaped: usize,
     /// Where the bytes not yet copied start.
     run: usize,
@@ -63,7 +64,7 @@ impl Minify {
     fn byte(&mut self, json: &str, i: usize) {
         let byte = json.as_bytes()[i];
         if self.in_string {
-            if i == self.escaped && i > 0 {
+            if i == self.escaped {
                 return;
             }
             match byte {
