@@ -29,6 +29,12 @@ pub(crate) fn equal(word: u64, byte: u8) -> u64 {
     below(word ^ (ONES * u64::from(byte)), 1)
 }
 
+/// The bytes of `word` below `bound`, equal to `a` or equal to `b` (the bytes a JSON
+/// scan acts on: control characters or whitespace, the quote and the backslash).
+pub(crate) fn below_or_either(word: u64, bound: u8, a: u8, b: u8) -> u64 {
+    below(word, bound) | equal(word, a) | equal(word, b)
+}
+
 /// The flagged bytes of `mask`, lowest first, as offsets into its word.
 pub(crate) fn flagged(mut mask: u64) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {
@@ -56,6 +62,14 @@ mod tests {
                 }
             }
         }
+        // Sets that overlap (a quote and a slash are below 0x30) still flag each byte.
+        let both = *b"\"!0\\a\"\\/";
+        let union: Vec<usize> = flagged(below_or_either(word(&both).unwrap(), 0x30, b'"', b'/')).collect();
+        assert_eq!(union[..2], [0, 1], "{union:?}");
+        assert!(union.contains(&5) && union.contains(&7), "{union:?}");
+        // And so do `a` and `b` when one flags the other's byte too (`#` after `"`).
+        let pair: Vec<usize> = flagged(below_or_either(word(b"x\"#xxxxx").unwrap(), 0x20, b'"', b'#')).collect();
+        assert_eq!(pair, [1, 2]);
         let text = *b"a\"b\\\"c#]";
         let quotes: Vec<usize> = flagged(equal(word(&text).unwrap(), b'"')).collect();
         assert_eq!(quotes[0], 1);

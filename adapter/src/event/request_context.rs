@@ -27,7 +27,7 @@ pub fn minify(json: &str) -> std::borrow::Cow<'_, str> {
     // unescaped) change anything: the bytes between are passed over eight at a time.
     let mut at = 0;
     while let Some(word) = swar::word(&bytes[at..]) {
-        let mask = swar::below(word, 0x21) | swar::equal(word, b'"') | swar::equal(word, b'\\');
+        let mask = swar::below_or_either(word, 0x21, b'"', b'\\');
         for i in swar::flagged(mask).map(|offset| at + offset) {
             scan.byte(json, i);
         }

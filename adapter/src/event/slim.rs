@@ -60,64 +60,21 @@ const EVENT: &[(&str, Keep)] = &[
 ];
 
 /// The event's top-level object with only the fields the readers use; `None` when the
-/// event is JSON but not an object (a pass-through event, skipped unparsed).
+/// event is JSON but not an object (a pass-through event, checked and skipped unparsed).
 pub(crate) fn parse(event: &[u8]) -> Result<Option<Map<String, Value>>, serde_json::Error> {
+    let first = event.iter().find(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
+    if first != Some(&b'{') {
+        serde_json::from_slice::<IgnoredAny>(event)?;
+        return Ok(None);
+    }
     let mut de = serde_json::Deserializer::from_slice(event);
-    let top = Top.deserialize(&mut de)?;
+    let top = Part(EVENT).deserialize(&mut de)?;
     de.end()?;
-    Ok(top)
-}
-
-/// The top level: an object is kept as [`EVENT`] says; anything else is skipped.
-struct Top;
-
-impl<'de> DeserializeSeed<'de> for Top {
-    type Value = Option<Map<String, Value>>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Top {
-    type Value = Option<Map<String, Value>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("JSON")
-    }
-
-    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
-        kept(map, EVENT).map(Some)
-    }
-
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
+    // Text that starts with `{` and parses is an object.
+    Ok(match top {
+        Value::Object(map) => Some(map),
+        _ => None,
+    })
 }
 
 /// The fields of `map` that `keep` names, in document order (a repeated name: the last).
@@ -216,8 +173,13 @@ mod tests {
             assert_eq!(top["requestContext"]["stage"], "s");
             assert!(!top.contains_key("ignored"));
         }
-        for scalar in ["true", "7", "-7", "1.5", r#""x""#, "null", "[1]"] {
+        for scalar in ["true", "7", "-7", "1.5", r#""x""#, "null", "[1]", " \t\r\n[{}]"] {
             assert_eq!(parse(scalar.as_bytes()).unwrap(), None, "{scalar}: skipped, not an object");
+        }
+        let spaced = parse(b" \t\r\n{\"version\":\"2.0\",\"x\":1}").unwrap().expect("an object after whitespace");
+        assert_eq!(spaced.get("version"), Some(&Value::from("2.0")));
+        for broken in ["tru", "{} x", "[1", "\u{c}{}", ""] {
+            assert!(parse(broken.as_bytes()).is_err(), "{broken:?} is not JSON");
         }
     }
 }

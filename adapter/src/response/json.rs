@@ -11,14 +11,14 @@ use crate::swar;
 /// Appends `text` to `out` as a JSON string, quotes included, escaped as serde_json does:
 /// `"` and `\` with a backslash, `\b \f \n \r \t` by name, every other control character
 /// below U+0020 as `\u00xx` (lowercase hex), everything else (non-ASCII and DEL too) as is.
+/// The caller sizes `out` (a body is written into a buffer reserved for it).
 pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
-    out.reserve(bytes.len() + 2);
     out.push(b'"');
     // `bytes[start..at]` needs no escape and is not yet copied.
     let (mut start, mut at) = (0, 0);
     while let Some(word) = swar::word(&bytes[at..]) {
-        let mask = swar::below(word, 0x20) | swar::equal(word, b'"') | swar::equal(word, b'\\');
+        let mask = swar::below_or_either(word, 0x20, b'"', b'\\');
         if mask == 0 {
             at += 8;
             continue;
