@@ -204,7 +204,7 @@ pub fn page(doc: &Value) -> String {
         }
         out.push_str("</ul>\n");
     };
-    list(&mut out, "Goals (each adapter against the first)", "targets");
+    list(&mut out, "Goals (against the first adapter unless the goal names the harness or the floor)", "targets");
     list(&mut out, "Notes", "notes");
     let errors: Vec<String> = doc
         .get("candidates")

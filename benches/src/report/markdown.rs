@@ -83,7 +83,10 @@ pub fn render_markdown(results: &Results, context: &Context<'_>) -> String {
     let targets = target_lines(results);
     if !targets.is_empty() {
         let _ = writeln!(out);
-        let _ = writeln!(out, "Targets (each adapter against the first one given):");
+        let _ = writeln!(
+            out,
+            "Targets (issue 15; a ratio to the first adapter given unless the goal names the harness or the floor):"
+        );
         let _ = writeln!(out);
         for line in targets {
             let _ = writeln!(out, "- {line}");
