@@ -285,13 +285,21 @@ async fn route(req: &Received, readiness: Option<u16>) -> Response<Body> {
 }
 
 /// `text/event-stream` chunks `data: {i}\n\n`, `delay_ms` apart; with `fail_after`, the
-/// connection is cut after that many chunks.
+/// connection is cut after that many chunks, `delay_ms` after the last of them.
+///
+/// The failure waits until hyper has taken the last chunk and then `delay_ms` more: a body
+/// error that hyper finds in the same poll as a chunk drops the connection before that chunk
+/// is flushed, so an immediate failure would race the chunk it follows.
 fn stream(chunks: u64, delay_ms: u64, fail_after: Option<u64>) -> Response<Body> {
     let (tx, mut rx) = mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(1);
     tokio::spawn(async move {
         for i in 0..chunks {
             if fail_after == Some(i) {
-                let _ = tx.send(Err(std::io::Error::other("the app failed mid-stream"))).await;
+                // Capacity comes back once hyper has received the previous chunk.
+                if let Ok(permit) = tx.reserve().await {
+                    tokio::time::sleep(Duration::from_millis(delay_ms.max(20))).await;
+                    permit.send(Err(std::io::Error::other("the app failed mid-stream")));
+                }
                 return;
             }
             if i > 0 {
@@ -306,4 +314,37 @@ fn stream(chunks: u64, delay_ms: u64, fail_after: Option<u64>) -> Response<Body>
     let mut response = Response::new(BodyExt::boxed(body));
     response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/event-stream"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// What a client reads of `/stream?...&fail_after=1`: the raw bytes up to the cut.
+    async fn read_failing_stream(port: u16) -> String {
+        let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        conn.write_all(b"GET /stream?chunks=3&delay_ms=0&fail_after=1 HTTP/1.1\r\nhost: app\r\n\r\n").await.unwrap();
+        let mut raw = Vec::new();
+        // The cut may come as a reset; what was read before it is what counts.
+        let _ = tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut raw))
+            .await
+            .expect("the app cuts the connection");
+        String::from_utf8_lossy(&raw).into_owned()
+    }
+
+    /// The chunk before the failure always reaches the client, and the chunked body never
+    /// ends properly. Repeated because the failure used to race the chunk it follows.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_stream_sends_its_chunks_then_cuts_the_connection() {
+        let app = EchoApp::start(EchoOptions { forget: true, ..EchoOptions::default() }).await.unwrap();
+        let reads = (0..40).map(|_| read_failing_stream(app.port()));
+        for raw in futures_util::future::join_all(reads).await {
+            assert!(raw.starts_with("HTTP/1.1 200 OK\r\n"), "{raw:?}");
+            assert!(raw.contains("data: 0\n\n"), "the chunk before the failure is lost: {raw:?}");
+            assert!(!raw.contains("data: 1"), "{raw:?}");
+            assert!(!raw.ends_with("0\r\n\r\n"), "a cut stream must not end like a whole one: {raw:?}");
+        }
+    }
 }
