@@ -4,10 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rustix::process::{kill_process_group, Pid, Signal};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
 
 use super::config::EmulatorConfig;
 use super::entries::ProcKind;
@@ -126,6 +128,10 @@ pub(crate) fn extensions_in(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)
     Ok(found)
 }
 
+/// How long an exited process's last output may take to be read into the log. A child
+/// it left behind can hold the pipes open, so the wait for their end is bounded.
+const OUTPUT_DRAIN: Duration = Duration::from_secs(1);
+
 /// A started process, until it exits.
 #[derive(Debug)]
 pub(crate) struct Started {
@@ -133,15 +139,26 @@ pub(crate) struct Started {
     source: LogSource,
     /// Its process group (its own pid).
     pub(crate) pgid: Option<i32>,
+    /// The tasks reading its stdout and stderr into the log.
+    captures: Vec<JoinHandle<()>>,
 }
 
 impl Started {
-    /// Waits until it exits, logs the exit and describes it.
+    /// Waits until it exits, logs the exit and describes it. What it wrote before it
+    /// exited is in the log before the exit is reported, as in Lambda's logs: a runtime's
+    /// last words (why it failed) are there when init fails.
     pub(crate) async fn exited(mut self, log: &LogStore) -> String {
         let description = match self.child.wait().await {
             Ok(status) => describe_exit(status),
             Err(e) => format!("wait failed: {e}"),
         };
+        let captures = std::mem::take(&mut self.captures);
+        let drained = async {
+            for capture in captures {
+                let _ = capture.await;
+            }
+        };
+        let _ = tokio::time::timeout(OUTPUT_DRAIN, drained).await;
         log.emulator(format!("{} exited: {description}", self.source));
         description
     }
@@ -176,13 +193,14 @@ pub(crate) fn spawn(shared: &Arc<Shared>, kind: ProcKind, name: &str, argv: &[St
         ProcKind::Extension => LogSource::Extension(name.to_string()),
     };
     shared.log.emulator(format!("started {source} {} (pid {})", argv.join(" "), pgid.unwrap_or_default()));
+    let mut captures = Vec::with_capacity(2);
     if let Some(out) = child.stdout.take() {
-        tokio::spawn(capture(shared.clone(), source.clone(), LogStream::Stdout, out));
+        captures.push(tokio::spawn(capture(shared.clone(), source.clone(), LogStream::Stdout, out)));
     }
     if let Some(err) = child.stderr.take() {
-        tokio::spawn(capture(shared.clone(), source.clone(), LogStream::Stderr, err));
+        captures.push(tokio::spawn(capture(shared.clone(), source.clone(), LogStream::Stderr, err)));
     }
-    Ok(Started { child, source, pgid })
+    Ok(Started { child, source, pgid, captures })
 }
 
 async fn capture(shared: Arc<Shared>, source: LogSource, stream: LogStream, reader: impl AsyncRead + Unpin) {
@@ -281,6 +299,21 @@ mod tests {
         assert!(get(&env, "AWS_SESSION_TOKEN").is_none());
         let profile = EmulatorConfig::new().env("AWS_PROFILE", "dev");
         assert!(get(&function_env(&profile, "x", &none), "AWS_ACCESS_KEY_ID").is_none());
+    }
+
+    /// A runtime's last words (why it failed) are in the log, before its exit, once the
+    /// exit is reported: init failures are read with them.
+    #[tokio::test]
+    async fn what_a_process_wrote_is_logged_before_its_exit() {
+        let shared = Shared::new(EmulatorConfig::new(), "127.0.0.1:9".parse().unwrap());
+        let argv = ["/bin/sh", "-c", "echo first; echo last words >&2; exit 3"].map(String::from);
+        let started = spawn(&shared, ProcKind::Runtime, "bootstrap", &argv).unwrap();
+        assert_eq!(started.exited(&shared.log).await, "exit status 3");
+        let lines: Vec<String> = shared.log.snapshot().iter().map(|l| l.line.clone()).collect();
+        let at = |text: &str| lines.iter().position(|l| l == text || l.ends_with(text));
+        let exit = at("exited: exit status 3").unwrap_or_else(|| panic!("no exit line: {lines:?}"));
+        assert!(at("first").is_some_and(|i| i < exit), "{lines:?}");
+        assert!(at("last words").is_some_and(|i| i < exit), "{lines:?}");
     }
 
     #[test]
