@@ -33,9 +33,6 @@ pub async fn run(config: Config, name: &str) -> Result<Stopped, RunError> {
     let started = Instant::now();
     let config = Arc::new(config);
     let mut extension = ExtensionApi::new(config.runtime_api.clone());
-    extension.register(name, &["SHUTDOWN"]).await?;
-    tracing::debug!(name, "registered as an extension");
-
     if config.invoke_mode == InvokeMode::ResponseStream && config.enable_compression {
         tracing::warn!(
             "AWS_LWA_ENABLE_COMPRESSION is ignored for streamed responses (AWS_LWA_INVOKE_MODE=response_stream)"
@@ -43,7 +40,14 @@ pub async fn run(config: Config, name: &str) -> Result<Stopped, RunError> {
     }
     let readiness = Readiness::new(&config);
     let until = config.async_init.then(|| started + ASYNC_INIT_BUDGET);
-    let ready = readiness.wait(until).await;
+    // The app is probed while the adapter registers: both are round trips of the cold
+    // start, and neither needs the other. A failed registration ends the wait at once.
+    let registering = async {
+        extension.register(name, &["SHUTDOWN"]).await?;
+        tracing::debug!(name, "registered as an extension");
+        Ok::<_, ApiError>(())
+    };
+    let ((), ready) = tokio::try_join!(registering, async { Ok(readiness.wait(until).await) })?;
     if !ready {
         tracing::warn!(
             url = readiness.url(),

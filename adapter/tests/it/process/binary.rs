@@ -376,6 +376,22 @@ async fn error_status_codes_fail_the_invocation() {
     assert_eq!(errors[0].headers["lambda-runtime-function-error-type"], "Adapter.AppErrorStatus");
 }
 
+/// Registering and probing the app are both round trips of the cold start and neither
+/// needs the other: the app is probed while Lambda has not yet answered the registration.
+#[tokio::test]
+async fn probes_the_app_while_registering() {
+    let app = echo_app().await;
+    let runtime = MockServer::start().await;
+    Mock::given(path("/2020-01-01/extension/register"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(600)))
+        .mount(&runtime)
+        .await;
+    let _adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &port_of(&app))]);
+    wait_for(&runtime, 1, |r| r.url.path().ends_with("/extension/register")).await;
+    let probed = wait_for(&app, 1, |r| r.url.path() == "/").await;
+    assert_eq!(probed[0].method.as_str(), "GET");
+}
+
 #[tokio::test]
 async fn shutdown_event_stops_the_adapter_cleanly() {
     let app = echo_app().await;
