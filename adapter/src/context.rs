@@ -4,6 +4,28 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::config::FunctionInfo;
+use http::HeaderName;
+
+/// The Runtime API's `invocation/next` headers, as names (looked up on every invocation:
+/// a name given as text would be parsed each time).
+pub(crate) mod names {
+    use http::HeaderName;
+
+    /// Lambda-Runtime-Aws-Request-Id.
+    pub(crate) static REQUEST_ID: HeaderName = HeaderName::from_static("lambda-runtime-aws-request-id");
+    /// Lambda-Runtime-Deadline-Ms.
+    pub(crate) static DEADLINE_MS: HeaderName = HeaderName::from_static("lambda-runtime-deadline-ms");
+    /// Lambda-Runtime-Invoked-Function-Arn.
+    pub(crate) static FUNCTION_ARN: HeaderName = HeaderName::from_static("lambda-runtime-invoked-function-arn");
+    /// Lambda-Runtime-Trace-Id.
+    pub(crate) static TRACE_ID: HeaderName = HeaderName::from_static("lambda-runtime-trace-id");
+    /// Lambda-Runtime-Client-Context.
+    pub(crate) static CLIENT_CONTEXT: HeaderName = HeaderName::from_static("lambda-runtime-client-context");
+    /// Lambda-Runtime-Cognito-Identity.
+    pub(crate) static COGNITO_IDENTITY: HeaderName = HeaderName::from_static("lambda-runtime-cognito-identity");
+    /// Lambda-Runtime-Aws-Tenant-Id.
+    pub(crate) static TENANT_ID: HeaderName = HeaderName::from_static("lambda-runtime-aws-tenant-id");
+}
 
 /// The invocation's metadata, from the Runtime API's `invocation/next` response headers.
 ///
@@ -31,15 +53,16 @@ pub struct InvokeContext {
 impl InvokeContext {
     /// Reads the Runtime API's headers; a header that is missing or not text is `None`.
     pub fn from_headers(headers: &http::HeaderMap) -> Self {
-        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let str = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        let text = |name: &HeaderName| str(name).map(str::to_owned);
         InvokeContext {
-            request_id: text("lambda-runtime-aws-request-id").unwrap_or_default(),
-            deadline_ms: text("lambda-runtime-deadline-ms").and_then(|v| v.trim().parse().ok()).unwrap_or(0),
-            function_arn: text("lambda-runtime-invoked-function-arn").unwrap_or_default(),
-            trace_id: text("lambda-runtime-trace-id"),
-            client_context: text("lambda-runtime-client-context"),
-            cognito_identity: text("lambda-runtime-cognito-identity"),
-            tenant_id: text("lambda-runtime-aws-tenant-id"),
+            request_id: text(&names::REQUEST_ID).unwrap_or_default(),
+            deadline_ms: str(&names::DEADLINE_MS).and_then(|v| v.trim().parse().ok()).unwrap_or(0),
+            function_arn: text(&names::FUNCTION_ARN).unwrap_or_default(),
+            trace_id: text(&names::TRACE_ID),
+            client_context: text(&names::CLIENT_CONTEXT),
+            cognito_identity: text(&names::COGNITO_IDENTITY),
+            tenant_id: text(&names::TENANT_ID),
         }
     }
 

@@ -20,12 +20,15 @@ pub(crate) const COMPRESSED_LIMIT: usize = BUFFERED_LIMIT / 4 * 3;
 pub(crate) struct AppClient {
     client: HttpClient,
     authority: String,
+    /// `authority` parsed once, for every request's URI (why it cannot be parsed otherwise).
+    parsed: Result<http::uri::Authority, String>,
 }
 
 impl AppClient {
     /// A client for the app at `host:port`, keeping up to `pool` idle connections.
     pub(crate) fn new(authority: String, pool: usize) -> Self {
-        AppClient { client: http_client::build(pool), authority }
+        let parsed = authority.parse().map_err(|e: http::uri::InvalidUri| e.to_string());
+        AppClient { client: http_client::build(pool), authority, parsed }
     }
 
     /// Sends `request` (whose URI is a path and query) and reads the whole response
@@ -99,12 +102,17 @@ impl AppClient {
         }
     }
 
+    /// `request` addressed to the app: its path and query (already parsed) behind the
+    /// app's scheme and authority, nothing parsed again.
     fn absolute(&self, request: http::Request<Bytes>) -> Result<http::Request<Full<Bytes>>, InvocationError> {
         let (mut parts, body) = request.into_parts();
-        let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-        parts.uri = format!("http://{}{}", self.authority, target)
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| InvocationError::AppConnection { detail: e.to_string() })?;
+        let authority = self.parsed.clone().map_err(|detail| InvocationError::AppConnection { detail })?;
+        let mut uri = http::uri::Parts::default();
+        uri.scheme = Some(http::uri::Scheme::HTTP);
+        uri.authority = Some(authority);
+        uri.path_and_query =
+            Some(parts.uri.path_and_query().cloned().unwrap_or_else(|| http::uri::PathAndQuery::from_static("/")));
+        parts.uri = http::Uri::from_parts(uri).map_err(|e| InvocationError::AppConnection { detail: e.to_string() })?;
         Ok(http::Request::from_parts(parts, Full::new(body)))
     }
 

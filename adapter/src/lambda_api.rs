@@ -72,6 +72,9 @@ pub struct RuntimeApi {
     client: HttpClient,
     stream_client: Client<HttpConnector, StreamedBody>,
     endpoint: ApiEndpoint,
+    /// The URI of `invocation/next`, parsed once (None when the endpoint's prefix makes it
+    /// invalid: each call then reports why).
+    next_uri: Option<http::Uri>,
 }
 
 async fn call(
@@ -107,8 +110,11 @@ static UNREADABLE_DEADLINE_REPORTED: std::sync::atomic::AtomicBool = std::sync::
 /// epoch time in milliseconds: such invocations are served without a deadline.
 fn warn_unreadable_deadline(headers: &http::HeaderMap, context: &InvokeContext) {
     use std::sync::atomic::Ordering;
-    let Some(value) = headers.get("lambda-runtime-deadline-ms") else { return };
-    if context.deadline_ms == 0 && !UNREADABLE_DEADLINE_REPORTED.swap(true, Ordering::Relaxed) {
+    if context.deadline_ms != 0 {
+        return;
+    }
+    let Some(value) = headers.get(&crate::context::names::DEADLINE_MS) else { return };
+    if !UNREADABLE_DEADLINE_REPORTED.swap(true, Ordering::Relaxed) {
         tracing::warn!(
             value = ?value,
             "Lambda-Runtime-Deadline-Ms is not a whole number of epoch milliseconds; invocations \
@@ -121,10 +127,20 @@ fn warn_unreadable_deadline(headers: &http::HeaderMap, context: &InvokeContext) 
 /// `-` and `_` (a UUID passes unchanged; `/`, `?`, `.` and spaces cannot misaddress).
 const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_');
 
-/// `request_id` as one path segment.
-fn segment(request_id: &str) -> percent_encoding::PercentEncode<'_> {
-    percent_encoding::utf8_percent_encode(request_id, SEGMENT)
+/// The path of a call about one invocation: `/2018-06-01/runtime/invocation/{id}/{action}`,
+/// the request id as one path segment.
+fn invocation_path(request_id: &str, action: &str) -> String {
+    const BASE: &str = "/2018-06-01/runtime/invocation/";
+    let mut path = String::with_capacity(BASE.len() + request_id.len() + 1 + action.len());
+    path.push_str(BASE);
+    path.extend(percent_encoding::utf8_percent_encode(request_id, SEGMENT));
+    path.push('/');
+    path.push_str(action);
+    path
 }
+
+/// The path of `invocation/next`.
+const NEXT_PATH: &str = "/2018-06-01/runtime/invocation/next";
 
 /// The absolute URI of a call; the endpoint was validated with the configuration, so only
 /// a request id that cannot appear in a path (never seen from Lambda) fails here.
@@ -133,26 +149,33 @@ fn parse_uri(call: &'static str, uri: &str) -> Result<http::Uri, ApiError> {
 }
 
 fn request(call: &'static str, method: Method, uri: String, body: Bytes) -> Result<Request<Full<Bytes>>, ApiError> {
+    Ok(with_uri(method, parse_uri(call, &uri)?, body))
+}
+
+fn with_uri(method: Method, uri: http::Uri, body: Bytes) -> Request<Full<Bytes>> {
     let mut request = Request::new(Full::new(body));
     *request.method_mut() = method;
-    *request.uri_mut() = parse_uri(call, &uri)?;
-    Ok(request)
+    *request.uri_mut() = uri;
+    request
 }
 
 impl RuntimeApi {
     /// A client for the Runtime API at `endpoint`, with `pool` idle connections.
     pub fn new(endpoint: ApiEndpoint, pool: usize) -> Self {
-        RuntimeApi { client: http_client::build(pool), stream_client: http_client::build_for(pool), endpoint }
+        let next_uri = endpoint.uri(NEXT_PATH).parse().ok();
+        RuntimeApi { client: http_client::build(pool), stream_client: http_client::build_for(pool), endpoint, next_uri }
     }
 
     /// Waits for the next invocation. One without a request id cannot be answered (every
     /// result is posted under its id): it is logged, naming the header, and skipped.
     pub async fn next(&self) -> Result<Invocation, ApiError> {
         loop {
-            let uri = self.endpoint.uri("/2018-06-01/runtime/invocation/next");
+            let uri = match &self.next_uri {
+                Some(uri) => uri.clone(),
+                None => parse_uri("invocation/next", &self.endpoint.uri(NEXT_PATH))?,
+            };
             let (parts, event) =
-                call(&self.client, "invocation/next", request("invocation/next", Method::GET, uri, Bytes::new())?)
-                    .await?;
+                call(&self.client, "invocation/next", with_uri(Method::GET, uri, Bytes::new())).await?;
             let context = InvokeContext::from_headers(&parts.headers);
             if context.request_id.is_empty() {
                 tracing::error!(
@@ -169,7 +192,7 @@ impl RuntimeApi {
 
     /// Sends a buffered response.
     pub async fn respond(&self, request_id: &str, payload: Bytes) -> Result<(), ApiError> {
-        let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{}/response", segment(request_id)));
+        let uri = self.endpoint.uri(&invocation_path(request_id, "response"));
         call(&self.client, "invocation/response", request("invocation/response", Method::POST, uri, payload)?)
             .await
             .map(drop)
@@ -177,7 +200,7 @@ impl RuntimeApi {
 
     /// Streams a response: the prelude and body in `body`, a failure in its trailers.
     pub async fn respond_streaming(&self, request_id: &str, body: StreamedBody) -> Result<(), ApiError> {
-        let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{}/response", segment(request_id)));
+        let uri = self.endpoint.uri(&invocation_path(request_id, "response"));
         let mut request = Request::new(body);
         *request.method_mut() = Method::POST;
         *request.uri_mut() = parse_uri("invocation/response (streaming)", &uri)?;
@@ -209,7 +232,7 @@ impl RuntimeApi {
 
     /// Reports a failed invocation.
     pub async fn fail(&self, request_id: &str, error_type: &str, payload: Vec<u8>) -> Result<(), ApiError> {
-        let uri = self.endpoint.uri(&format!("/2018-06-01/runtime/invocation/{}/error", segment(request_id)));
+        let uri = self.endpoint.uri(&invocation_path(request_id, "error"));
         let mut req = request("invocation/error", Method::POST, uri, Bytes::from(payload))?;
         if let Ok(value) = HeaderValue::from_str(error_type) {
             req.headers_mut().insert("lambda-runtime-function-error-type", value);

@@ -18,7 +18,13 @@ pub struct ApiEndpoint {
 impl ApiEndpoint {
     /// The absolute URI of `path` (which starts with `/`) at this endpoint.
     pub fn uri(&self, path: &str) -> String {
-        format!("http://{}{}{}", self.authority, self.prefix, path)
+        let authority = self.authority.as_str();
+        let mut uri = String::with_capacity("http://".len() + authority.len() + self.prefix.len() + path.len());
+        uri.push_str("http://");
+        uri.push_str(authority);
+        uri.push_str(&self.prefix);
+        uri.push_str(path);
+        uri
     }
 }
 

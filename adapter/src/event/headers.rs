@@ -12,15 +12,18 @@ use crate::context::InvokeContext;
 
 /// Hop-by-hop headers (RFC 9110 section 7.6.1): they describe one connection, not the
 /// request, so they never cross the adapter in either direction.
-pub(crate) const HOP_BY_HOP: [&str; 8] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "transfer-encoding",
-    "te",
-    "trailer",
-    "upgrade",
-    "proxy-authenticate",
+///
+/// Header names rather than text: removing by name hashes it as it is, where a `&str`
+/// would be parsed into a name first, twice per invocation for each of the eight.
+pub(crate) static HOP_BY_HOP: [HeaderName; 8] = [
+    http::header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    http::header::TRANSFER_ENCODING,
+    http::header::TE,
+    http::header::TRAILER,
+    http::header::UPGRADE,
+    http::header::PROXY_AUTHENTICATE,
 ];
 
 /// The fields a `Connection` header names (RFC 9110, section 7.6.1): hop-by-hop too, for
@@ -40,7 +43,7 @@ pub(crate) fn remove_hop_by_hop(map: &mut HeaderMap) {
     for name in connection_options(map) {
         map.remove(name);
     }
-    for name in HOP_BY_HOP {
+    for name in &HOP_BY_HOP {
         map.remove(name);
     }
 }
@@ -200,15 +203,24 @@ pub(crate) fn apply_authorization_source(map: &mut HeaderMap, source: Option<&He
 
 /// Inserts one of the adapter's JSON context headers; a value that cannot be a header
 /// value is an error, never a request forwarded without it (fail closed).
-pub(crate) fn insert_json(map: &mut HeaderMap, name: &'static str, json: &str) -> Result<(), HeaderError> {
+pub(crate) fn insert_json(map: &mut HeaderMap, name: &'static HeaderName, json: &str) -> Result<(), HeaderError> {
     match HeaderValue::from_str(json) {
         Ok(value) => {
             map.try_insert(name, value).map_err(HeaderError::full)?;
         }
-        Err(_) => return Err(HeaderError::Context(name)),
+        Err(_) => return Err(HeaderError::Context(name.as_str())),
     }
     Ok(())
 }
+
+/// The context headers the adapter sets, as names (not text to parse on every invocation).
+pub(crate) static LAMBDA_CONTEXT: HeaderName = HeaderName::from_static("x-amzn-lambda-context");
+/// `x-amzn-request-context`.
+pub(crate) static REQUEST_CONTEXT: HeaderName = HeaderName::from_static("x-amzn-request-context");
+/// `x-amz-tenant-id`.
+static TENANT_ID: HeaderName = HeaderName::from_static("x-amz-tenant-id");
+/// `x-amzn-trace-id`.
+static TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
 
 /// `x-amzn-lambda-context`, `x-amz-tenant-id` and this invocation's `x-amzn-trace-id`.
 pub(crate) fn insert_invoke_context(
@@ -219,10 +231,10 @@ pub(crate) fn insert_invoke_context(
 ) -> Result<(), HeaderError> {
     let (json, context_warnings) = ctx.lambda_context_json(function);
     warnings.extend(context_warnings);
-    insert_json(map, "x-amzn-lambda-context", &json)?;
-    for (name, value) in [("x-amz-tenant-id", &ctx.tenant_id), ("x-amzn-trace-id", &ctx.trace_id)] {
+    insert_json(map, &LAMBDA_CONTEXT, &json)?;
+    for (name, value) in [(&TENANT_ID, &ctx.tenant_id), (&TRACE_ID, &ctx.trace_id)] {
         if let Some(value) = value.as_deref() {
-            let value = HeaderValue::from_str(value).map_err(|_| HeaderError::Context(name))?;
+            let value = HeaderValue::from_str(value).map_err(|_| HeaderError::Context(name.as_str()))?;
             map.try_insert(name, value).map_err(HeaderError::full)?;
         }
     }

@@ -108,7 +108,7 @@ pub(super) fn build(
     let finished = headers::prepare_for_app(&mut headers, &body, &method, &mut warnings)
         .and_then(|()| headers::apply_authorization_source(&mut headers, config.authorization_source.as_ref()))
         .and_then(|()| match &event.request_context {
-            Some(context) => headers::insert_json(&mut headers, "x-amzn-request-context", context),
+            Some(context) => headers::insert_json(&mut headers, &headers::REQUEST_CONTEXT, context),
             None => Ok(()),
         })
         .and_then(|()| headers::insert_invoke_context(&mut headers, ctx, &config.function, &mut warnings));
