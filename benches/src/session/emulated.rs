@@ -161,6 +161,8 @@ pub async fn adapter_buffered(adapter: &Path, work: &Workload, events: &Events) 
 
     if let Some(memory) = procfs::memory(pid) {
         out.push(Metric::PeakRss, mib(memory.peak_rss));
+        // Which phase a run's peak came from (the metric keeps the larger of the two).
+        out.detail("peak_rss_buffered_mib", mib(memory.peak_rss));
         out.detail("threads", memory.threads as f64);
     }
     if failures > 0 {
@@ -193,6 +195,7 @@ pub async fn adapter_concurrent(adapter: &Path, work: &Workload, events: &Events
     out.push(Metric::ThroughputConcurrent, work.concurrent_invocations as f64 / elapsed.as_secs_f64());
     if let Some(memory) = procfs::memory(pid) {
         out.push(Metric::PeakRss, mib(memory.peak_rss));
+        out.detail("peak_rss_concurrent_mib", mib(memory.peak_rss));
     }
     if failures > 0 {
         out.errors.push(format!("{failures} concurrent invocations failed"));
