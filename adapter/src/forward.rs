@@ -141,29 +141,71 @@ where
     B: http_body::Body<Data = Bytes> + Unpin,
     B::Error: std::error::Error + 'static,
 {
-    let mut chunks = Vec::new();
-    let mut len = 0usize;
+    let mut read = Read::Nothing;
     while let Some(data) = next_data(&mut body).await? {
-        len += data.len();
-        chunks.push(data);
-        if len > BUFFERED_LIMIT {
+        read = read.and(data, headers);
+        if read.len() > BUFFERED_LIMIT {
             let Some(coding) = coding else {
                 return Err(too_large());
             };
-            let compressed = compress_rest(coding, chunks, body).await?;
+            let compressed = compress_rest(coding, vec![read.into_bytes()], body).await?;
             compress::mark(coding, headers);
             return Ok(compressed);
         }
     }
-    Ok(match chunks.len() {
-        0 => Bytes::new(),
-        1 => chunks.swap_remove(0),
-        _ => {
-            let mut whole = BytesMut::with_capacity(len);
-            chunks.iter().for_each(|chunk| whole.extend_from_slice(chunk));
-            whole.freeze()
+    Ok(read.into_bytes())
+}
+
+/// A buffered body as it is read. One chunk is kept as hyper gave it (no copy); from the
+/// second on, each chunk is copied into one buffer as it arrives and let go, so hyper's
+/// read buffer is reused instead of held by the chunks until the end (a 1 MiB body was
+/// in memory twice: as its chunks and as their copy).
+enum Read {
+    Nothing,
+    One(Bytes),
+    Copied(BytesMut),
+}
+
+impl Read {
+    fn and(self, data: Bytes, headers: &HeaderMap) -> Read {
+        match self {
+            Read::Nothing => Read::One(data),
+            Read::One(first) => {
+                let mut whole = BytesMut::with_capacity(whole_capacity(headers, first.len() + data.len()));
+                whole.extend_from_slice(&first);
+                whole.extend_from_slice(&data);
+                Read::Copied(whole)
+            }
+            Read::Copied(mut whole) => {
+                whole.extend_from_slice(&data);
+                Read::Copied(whole)
+            }
         }
-    })
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Read::Nothing => 0,
+            Read::One(bytes) => bytes.len(),
+            Read::Copied(whole) => whole.len(),
+        }
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Read::Nothing => Bytes::new(),
+            Read::One(bytes) => bytes,
+            Read::Copied(whole) => whole.freeze(),
+        }
+    }
+}
+
+/// The buffer for a body read in several chunks, `read` bytes so far: its
+/// `content-length` when the app stated one (at most one byte past the limit, whatever
+/// it claims), else twice what has come.
+fn whole_capacity(headers: &HeaderMap, read: usize) -> usize {
+    let stated = headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    stated.unwrap_or(read.saturating_mul(2)).clamp(read, BUFFERED_LIMIT + 1)
 }
 
 /// The next data frame of `body` (trailers are skipped); `None` at its end.
@@ -394,6 +436,57 @@ mod tests {
         let read = read_body(body, Some(Coding::Brotli), &mut headers).await.unwrap();
         assert_eq!(read.len(), 1 << 20);
         assert!(headers.is_empty());
+    }
+
+    /// A body in many chunks arrives whole, each chunk let go once copied (hyper's read
+    /// buffer is reused, not held until the end), whatever the app claimed as its length.
+    #[rstest::rstest]
+    #[case::stated(Some(40 * 1000))]
+    #[case::understated(Some(10))]
+    #[case::overstated(Some(1 << 40))]
+    #[case::unstated(None)]
+    #[tokio::test]
+    async fn chunks_are_copied_as_they_come_and_let_go(#[case] stated: Option<u64>) {
+        use futures_util::StreamExt;
+        struct Tracked(Vec<u8>, Arc<AtomicUsize>);
+        impl AsRef<[u8]> for Tracked {
+            fn as_ref(&self) -> &[u8] {
+                &self.0
+            }
+        }
+        impl Drop for Tracked {
+            fn drop(&mut self) {
+                self.1.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let live = Arc::new(AtomicUsize::new(0));
+        let most_live = Arc::new(AtomicUsize::new(0));
+        let (tracker, peak) = (live.clone(), most_live.clone());
+        let chunks = futures_util::stream::iter(0..40u8).map(move |i| {
+            let now = tracker.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            Ok::<_, Infallible>(http_body::Frame::data(Bytes::from_owner(Tracked(vec![i; 1000], tracker.clone()))))
+        });
+        let mut headers = HeaderMap::new();
+        if let Some(stated) = stated {
+            headers.insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(stated));
+        }
+        let read = read_body(http_body_util::StreamBody::new(chunks), None, &mut headers).await.unwrap();
+        let expected: Vec<u8> = (0..40u8).flat_map(|i| [i; 1000]).collect();
+        assert!(read[..] == expected[..]);
+        assert_eq!(live.load(Ordering::SeqCst), 0, "every chunk let go");
+        assert!(most_live.load(Ordering::SeqCst) <= 2, "{} chunks held at once", most_live.load(Ordering::SeqCst));
+    }
+
+    #[test]
+    fn the_buffer_is_the_stated_length_within_the_limit() {
+        let stated = |len: &str| HeaderMap::from_iter([(http::header::CONTENT_LENGTH, len.parse().unwrap())]);
+        assert_eq!(whole_capacity(&stated("5000"), 2000), 5000);
+        assert_eq!(whole_capacity(&stated("100"), 2000), 2000, "never below what has come");
+        assert_eq!(whole_capacity(&stated("99999999999"), 2000), BUFFERED_LIMIT + 1, "never past the limit");
+        assert_eq!(whole_capacity(&stated("many"), 2000), 4000);
+        assert_eq!(whole_capacity(&HeaderMap::new(), 2000), 4000);
+        assert_eq!(whole_capacity(&HeaderMap::new(), BUFFERED_LIMIT), BUFFERED_LIMIT + 1);
     }
 
     /// Boundary (issue 19): a body of exactly the limit is read; one byte more is not.
