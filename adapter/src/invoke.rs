@@ -24,6 +24,22 @@ use crate::response::{coding, encode, reject, rejection, EncodeOptions};
 /// Bodies longer than this are encoded (compressed) on a blocking thread.
 const OFFLOAD_ENCODING_FROM: usize = 64 * 1024;
 
+/// Bodies longer than this are escaped into JSON on a blocking thread when invocations
+/// overlap (about a millisecond of CPU per MiB).
+const OFFLOAD_ESCAPING_FROM: usize = 256 * 1024;
+
+/// Whether a body of `len` bytes is encoded on the blocking pool: the milliseconds of CPU
+/// of a big body are not spent on the one thread that serves every other invocation.
+/// Escaping alone is handed over only when other invocations may be waiting
+/// (`AWS_LAMBDA_MAX_CONCURRENCY` above 1), and only for a body big enough to be worth it.
+fn offloads(len: usize, compressing: bool, max_concurrency: u32) -> bool {
+    if compressing {
+        len > OFFLOAD_ENCODING_FROM
+    } else {
+        max_concurrency > 1 && len > OFFLOAD_ESCAPING_FROM
+    }
+}
+
 /// Time kept back from the deadline so the error report reaches Lambda before it kills
 /// the environment.
 pub(crate) const DEADLINE_MARGIN: Duration = Duration::from_millis(50);
@@ -90,9 +106,7 @@ impl Handler {
         }
         let coding = coding(&shape, self.config.enable_compression);
         let response = self.app.send(request, deadline, coding).await?;
-        // Compressing a big body takes milliseconds of CPU: not on the thread that serves
-        // every other invocation.
-        let offload = coding.is_some() && response.body().len() > OFFLOAD_ENCODING_FROM;
+        let offload = offloads(response.body().len(), coding.is_some(), self.config.max_concurrency);
         let config = Arc::clone(&self.config);
         let encode_now = move || {
             let options = EncodeOptions {
@@ -233,6 +247,16 @@ fn time_left(deadline_ms: u64, now_ms: u64) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn big_bodies_are_encoded_off_the_serving_thread() {
+        use super::{offloads, OFFLOAD_ENCODING_FROM, OFFLOAD_ESCAPING_FROM};
+        assert!(offloads(OFFLOAD_ENCODING_FROM + 1, true, 1), "compressing, even one at a time");
+        assert!(!offloads(OFFLOAD_ENCODING_FROM, true, 8));
+        assert!(!offloads(1 << 20, false, 1), "escaping one at a time: nothing waits");
+        assert!(offloads(OFFLOAD_ESCAPING_FROM + 1, false, 2), "escaping while others may wait");
+        assert!(!offloads(OFFLOAD_ESCAPING_FROM, false, 8));
+    }
+
     use super::*;
 
     const NOW: u64 = 1_767_225_600_000;

@@ -29,7 +29,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match runtime_for(config.max_concurrency) {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("lambda-adapter: cannot start the async runtime: {err}");
@@ -52,16 +52,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// One thread when invocations come one at a time (Lambda's default, and the cheapest:
-/// nothing is shared across threads). With `AWS_LAMBDA_MAX_CONCURRENCY` above 1 (Lambda
-/// Managed Instances, several vCPUs), a thread per core up to that many, so concurrent
-/// invocations' CPU work (JSON, compression) spreads over the cores.
-fn runtime_for(max_concurrency: u32) -> std::io::Result<tokio::runtime::Runtime> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = cores.min(usize::try_from(max_concurrency).unwrap_or(usize::MAX));
-    if threads <= 1 {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()
-    } else {
-        tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build()
-    }
+/// One thread, whatever `AWS_LAMBDA_MAX_CONCURRENCY`: nothing is shared across threads,
+/// and the app keeps the other cores. Heavy work (compressing, encoding a big body) goes
+/// to the blocking pool when invocations overlap ([`lambda_web_adapter`]'s handler).
+///
+/// A thread per core was tried (issue 15) and measured worse: at concurrency 8 on two
+/// cores, one thread served 1.26x the invocations per second (`lwa-bench --runs 5`,
+/// 12,544 against 9,947), the CPU per invocation equal; the extra threads took turns
+/// with the app and woke each other.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()
 }
