@@ -67,6 +67,13 @@ struct Args {
     /// shows what the emulator and the process hops cost by themselves.
     #[arg(long)]
     no_harness: bool,
+    /// The harness binary. Default: `lwa-null-adapter` beside lwa-bench (a host build).
+    /// To judge static builds against a harness built the same way (musl, mimalloc):
+    /// `cargo build --release -p lwa-benches --bin lwa-null-adapter --target
+    /// x86_64-unknown-linux-musl`, then `--harness
+    /// target/x86_64-unknown-linux-musl/release/lwa-null-adapter`.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_harness")]
+    harness: Option<PathBuf>,
     /// A smoke test: one run with a few invocations of each kind (numbers not meaningful).
     #[arg(long)]
     quick: bool,
@@ -189,14 +196,17 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
         if args.adapters.is_empty() { vec![format!("reference={DEFAULT_ADAPTER}")] } else { args.adapters.clone() };
     let mut adapters = Vec::new();
     if !args.no_harness {
-        let exe = std::env::current_exe().context("locating lwa-bench")?;
-        let path = exe.with_file_name("lwa-null-adapter");
+        let path = match &args.harness {
+            Some(path) => path.clone(),
+            None => std::env::current_exe().context("locating lwa-bench")?.with_file_name("lwa-null-adapter"),
+        };
         if !path.is_file() {
             bail!(
-                "{} is missing (build it: cargo build --release -p lwa-benches), or pass --no-harness",
+                "harness {} is missing (build it: cargo build --release -p lwa-benches), or pass --no-harness",
                 path.display()
             );
         }
+        let path = std::fs::canonicalize(&path).with_context(|| format!("resolving {}", path.display()))?;
         adapters.push(Adapter { label: "harness".to_owned(), path, harness: true });
     }
     for spec in &given {
