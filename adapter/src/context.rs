@@ -53,11 +53,11 @@ pub struct InvokeContext {
 impl InvokeContext {
     /// Reads the Runtime API's headers; a header that is missing or not text is `None`.
     pub fn from_headers(headers: &http::HeaderMap) -> Self {
-        let str = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-        let text = |name: &HeaderName| str(name).map(str::to_owned);
+        let value = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        let text = |name: &HeaderName| value(name).map(str::to_owned);
         InvokeContext {
             request_id: text(&names::REQUEST_ID).unwrap_or_default(),
-            deadline_ms: str(&names::DEADLINE_MS).and_then(|v| v.trim().parse().ok()).unwrap_or(0),
+            deadline_ms: value(&names::DEADLINE_MS).and_then(|v| v.trim().parse().ok()).unwrap_or(0),
             function_arn: text(&names::FUNCTION_ARN).unwrap_or_default(),
             trace_id: text(&names::TRACE_ID),
             client_context: text(&names::CLIENT_CONTEXT),

@@ -247,17 +247,16 @@ fn time_left(deadline_ms: u64, now_ms: u64) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn big_bodies_are_encoded_off_the_serving_thread() {
-        use super::{offloads, OFFLOAD_ENCODING_FROM, OFFLOAD_ESCAPING_FROM};
         assert!(offloads(OFFLOAD_ENCODING_FROM + 1, true, 1), "compressing, even one at a time");
         assert!(!offloads(OFFLOAD_ENCODING_FROM, true, 8));
         assert!(!offloads(1 << 20, false, 1), "escaping one at a time: nothing waits");
         assert!(offloads(OFFLOAD_ESCAPING_FROM + 1, false, 2), "escaping while others may wait");
         assert!(!offloads(OFFLOAD_ESCAPING_FROM, false, 8));
     }
-
-    use super::*;
 
     const NOW: u64 = 1_767_225_600_000;
 

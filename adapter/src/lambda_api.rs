@@ -101,8 +101,6 @@ async fn call(
     Ok((parts, body))
 }
 
-const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
-
 /// Set once an unreadable deadline has been reported.
 static UNREADABLE_DEADLINE_REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -179,7 +177,7 @@ impl RuntimeApi {
             let context = InvokeContext::from_headers(&parts.headers);
             if context.request_id.is_empty() {
                 tracing::error!(
-                    header = ?parts.headers.get(REQUEST_ID),
+                    header = ?parts.headers.get(&crate::context::names::REQUEST_ID),
                     "invocation/next gave an event without a usable Lambda-Runtime-Aws-Request-Id; \
                      it cannot be answered and is skipped"
                 );

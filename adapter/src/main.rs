@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         Ok(parsed) => parsed,
         Err(err) => {
             eprintln!("lambda-adapter: invalid configuration: {err}");
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            if let Ok(runtime) = runtime() {
                 runtime.block_on(run::report_config_error(&env, &name, &err));
             }
             return ExitCode::from(2);
@@ -53,8 +53,9 @@ fn main() -> ExitCode {
 }
 
 /// One thread, whatever `AWS_LAMBDA_MAX_CONCURRENCY`: nothing is shared across threads,
-/// and the app keeps the other cores. Heavy work (compressing, encoding a big body) goes
-/// to the blocking pool when invocations overlap ([`lambda_web_adapter`]'s handler).
+/// and the app keeps the other cores. Heavy work goes to the blocking pool instead
+/// (compressing a big body, and escaping one when invocations overlap: the handler's
+/// `offloads`).
 ///
 /// A thread per core was tried (issue 15) and measured worse: at concurrency 8 on two
 /// cores, one thread served 1.26x the invocations per second (`lwa-bench --runs 5`,

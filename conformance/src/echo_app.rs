@@ -285,9 +285,9 @@ async fn route(req: &Received, readiness: Option<u16>) -> Response<Body> {
 }
 
 /// `text/event-stream` chunks `data: {i}\n\n`, `delay_ms` apart; with `fail_after`, the
-/// connection is cut after that many chunks, `delay_ms` after the last of them.
+/// connection is cut after that many chunks, `delay_ms` (at least 20 ms) after the last.
 ///
-/// The failure waits until hyper has taken the last chunk and then `delay_ms` more: a body
+/// The failure waits until hyper has taken the last chunk and then that long: a body
 /// error that hyper finds in the same poll as a chunk drops the connection before that chunk
 /// is flushed, so an immediate failure would race the chunk it follows.
 fn stream(chunks: u64, delay_ms: u64, fail_after: Option<u64>) -> Response<Body> {

@@ -218,9 +218,9 @@ pub(crate) static LAMBDA_CONTEXT: HeaderName = HeaderName::from_static("x-amzn-l
 /// `x-amzn-request-context`.
 pub(crate) static REQUEST_CONTEXT: HeaderName = HeaderName::from_static("x-amzn-request-context");
 /// `x-amz-tenant-id`.
-static TENANT_ID: HeaderName = HeaderName::from_static("x-amz-tenant-id");
+pub(crate) static TENANT_ID: HeaderName = HeaderName::from_static("x-amz-tenant-id");
 /// `x-amzn-trace-id`.
-static TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
+pub(crate) static TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
 
 /// `x-amzn-lambda-context`, `x-amz-tenant-id` and this invocation's `x-amzn-trace-id`.
 pub(crate) fn insert_invoke_context(

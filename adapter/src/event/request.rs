@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
 use super::{headers, uri, EventError, HttpEvent, ResponseShape, Source, Translation};
 use crate::config::Config;
@@ -161,11 +161,11 @@ fn one_cookie_header(headers: &HeaderMap, cookies: &[&str], warnings: &mut Vec<S
 }
 
 /// Headers the app must see from the adapter only: every client copy is removed.
-const RESERVED: [&str; 3] = ["x-amzn-request-context", "x-amzn-lambda-context", "x-amz-tenant-id"];
+static RESERVED: [&HeaderName; 3] = [&headers::REQUEST_CONTEXT, &headers::LAMBDA_CONTEXT, &headers::TENANT_ID];
 
 /// Set by the adapter from the invocation, replacing a client copy in place; kept from the
 /// client only when Lambda sends no trace id, and only under its exact name.
-const TRACE_ID: &str = "x-amzn-trace-id";
+static TRACE_ID: &HeaderName = &headers::TRACE_ID;
 
 /// `name` is `reserved` up to ASCII case and `_` for `-`: WSGI, Rack and CGI servers map
 /// both `x_amzn_request_context` and `x-amzn-request-context` to
@@ -185,13 +185,13 @@ pub(crate) fn context_headers(map: &mut HeaderMap, warnings: &mut Vec<String>) {
     let spoofed: Vec<http::HeaderName> = map
         .keys()
         .filter(|name| {
-            let name = name.as_str();
-            RESERVED.iter().any(|r| imitates(name, r)) || (name != TRACE_ID && imitates(name, TRACE_ID))
+            let (name, trace_id) = (name.as_str(), TRACE_ID.as_str());
+            RESERVED.iter().any(|r| imitates(name, r.as_str())) || (name != trace_id && imitates(name, trace_id))
         })
         .cloned()
         .collect();
     for name in spoofed {
-        if !RESERVED.contains(&name.as_str()) {
+        if !RESERVED.contains(&&name) {
             warnings.push(format!("header {name} imitates a header only the adapter sets; dropped"));
         }
         map.remove(&name);
