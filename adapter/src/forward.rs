@@ -4,11 +4,12 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use tokio::time::Instant;
 
 use crate::error::{InvocationError, BUFFERED_LIMIT};
 use crate::http_client::{self, HttpClient};
+use crate::response::Payload;
 use crate::response::compress::{self, Coding};
 
 /// The most compressed bytes a buffered response can carry: they go into the payload as
@@ -87,7 +88,7 @@ impl AppClient {
     /// resend is exact.
     async fn request(
         &self,
-        request: http::Request<Full<Bytes>>,
+        request: http::Request<Payload>,
     ) -> Result<http::Response<hyper::body::Incoming>, InvocationError> {
         let again = request.method().is_idempotent().then(|| copy(&request));
         match self.client.request(request).await {
@@ -104,7 +105,7 @@ impl AppClient {
 
     /// `request` addressed to the app: its path and query (already parsed) behind the
     /// app's scheme and authority, nothing parsed again.
-    fn absolute(&self, request: http::Request<Bytes>) -> Result<http::Request<Full<Bytes>>, InvocationError> {
+    fn absolute(&self, request: http::Request<Bytes>) -> Result<http::Request<Payload>, InvocationError> {
         let (mut parts, body) = request.into_parts();
         let authority = self.parsed.clone().map_err(|detail| InvocationError::AppConnection { detail })?;
         let mut uri = http::uri::Parts::default();
@@ -113,7 +114,7 @@ impl AppClient {
         uri.path_and_query =
             Some(parts.uri.path_and_query().cloned().unwrap_or_else(|| http::uri::PathAndQuery::from_static("/")));
         parts.uri = http::Uri::from_parts(uri).map_err(|e| InvocationError::AppConnection { detail: e.to_string() })?;
-        Ok(http::Request::from_parts(parts, Full::new(body)))
+        Ok(http::Request::from_parts(parts, Payload::from(body)))
     }
 
     fn classify(&self, err: &hyper_util::client::legacy::Error) -> InvocationError {
@@ -273,7 +274,7 @@ fn too_large() -> InvocationError {
 }
 
 /// A copy of `request` to send again (its body is buffered, so the copy is exact).
-fn copy(request: &http::Request<Full<Bytes>>) -> http::Request<Full<Bytes>> {
+fn copy(request: &http::Request<Payload>) -> http::Request<Payload> {
     let mut copy = http::Request::new(request.body().clone());
     *copy.method_mut() = request.method().clone();
     *copy.uri_mut() = request.uri().clone();
@@ -492,7 +493,7 @@ mod tests {
     /// Boundary (issue 19): a body of exactly the limit is read; one byte more is not.
     #[tokio::test]
     async fn a_body_of_exactly_the_limit_is_read() {
-        let body = |len: usize| Full::new(Bytes::from(vec![b'a'; len]));
+        let body = |len: usize| http_body_util::Full::new(Bytes::from(vec![b'a'; len]));
         let read = read_body(body(BUFFERED_LIMIT), None, &mut HeaderMap::new()).await.unwrap();
         assert_eq!(read.len(), BUFFERED_LIMIT);
         let err = read_body(body(BUFFERED_LIMIT + 1), None, &mut HeaderMap::new()).await.unwrap_err();

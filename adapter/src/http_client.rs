@@ -2,14 +2,16 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-/// A pooled HTTP/1.1 client with a buffered request body.
-pub(crate) type HttpClient = Client<HttpConnector, Full<Bytes>>;
+use crate::response::Payload;
+
+/// A pooled HTTP/1.1 client with a buffered request body: whole bytes, or a Lambda
+/// response encoded as it is sent ([`Payload`]). One body type for the app and Lambda's
+/// APIs: each client type is a copy of hyper's client code in the binary.
+pub(crate) type HttpClient = Client<HttpConnector, Payload>;
 
 /// How long an idle pooled connection is kept. Below the keep-alive of the common app
 /// servers (gunicorn 2 s, Node 5 s, uvicorn 5 s), so the adapter drops an idle

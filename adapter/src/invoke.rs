@@ -8,7 +8,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use http_body_util::{BodyExt, Either, Full};
+use http_body_util::{BodyExt, Either};
 
 use crate::config::{Config, InvokeMode};
 use crate::error::{error_body_text, InvocationError, ERROR_BODY_CAP};
@@ -19,7 +19,7 @@ use crate::lambda_api::Invocation;
 use crate::lambda_api::StreamedBody;
 use crate::readiness::Readiness;
 use crate::response::stream::{can_stream, prelude, ResponseStream};
-use crate::response::{coding, encode, reject, rejection, EncodeOptions};
+use crate::response::{coding, encode, reject, rejection, EncodeOptions, Payload};
 
 /// Bodies longer than this are encoded (compressed) on a blocking thread.
 const OFFLOAD_ENCODING_FROM: usize = 64 * 1024;
@@ -47,7 +47,7 @@ pub(crate) const DEADLINE_MARGIN: Duration = Duration::from_millis(50);
 /// What goes back to Lambda for one invocation.
 pub(crate) enum Reply {
     /// A buffered payload.
-    Buffered(Bytes),
+    Buffered(Payload),
     /// A streamed response.
     Streaming(StreamedBody),
 }
@@ -94,9 +94,9 @@ impl Handler {
                     let (headers, body) = rejection(&message);
                     let mut whole = BytesMut::from(&prelude(status, &headers)[..]);
                     whole.extend_from_slice(body.as_bytes());
-                    return Ok(Reply::Streaming(Either::Right(Full::new(whole.freeze()))));
+                    return Ok(Reply::Streaming(Either::Right(Payload::from(whole.freeze()))));
                 }
-                return Ok(Reply::Buffered(reject(&shape, status, &message)));
+                return Ok(Reply::Buffered(reject(&shape, status, &message).into()));
             }
         };
         log_warnings(&warnings);

@@ -11,7 +11,7 @@
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request};
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use serde::Deserialize;
 
 use crate::config::ApiEndpoint;
@@ -19,6 +19,7 @@ use crate::context::InvokeContext;
 use crate::forward::chain;
 use crate::http_client::{self, HttpClient};
 use crate::response::stream::{self, ResponseStream};
+use crate::response::Payload;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 
@@ -64,7 +65,9 @@ pub struct Invocation {
 
 /// The body of a streamed invocation response: the app's, or one the adapter wrote whole
 /// (a request it refused).
-pub type StreamedBody = http_body_util::Either<ResponseStream<hyper::body::Incoming>, Full<Bytes>>;
+pub type StreamedBody = http_body_util::Either<ResponseStream<hyper::body::Incoming>, Payload>;
+
+
 
 /// The Runtime API (`/2018-06-01`), possibly through the configured proxy.
 #[derive(Clone, Debug)]
@@ -80,7 +83,7 @@ pub struct RuntimeApi {
 async fn call(
     client: &HttpClient,
     name: &'static str,
-    request: Request<Full<Bytes>>,
+    request: Request<Payload>,
 ) -> Result<(http::response::Parts, Bytes), ApiError> {
     let response = client.request(request).await.map_err(|e| {
         if e.is_connect() {
@@ -146,12 +149,17 @@ fn parse_uri(call: &'static str, uri: &str) -> Result<http::Uri, ApiError> {
     uri.parse().map_err(|e| ApiError::Transport { call, detail: format!("{uri:?} is not a valid URI: {e}") })
 }
 
-fn request(call: &'static str, method: Method, uri: String, body: Bytes) -> Result<Request<Full<Bytes>>, ApiError> {
-    Ok(with_uri(method, parse_uri(call, &uri)?, body))
+fn request(
+    call: &'static str,
+    method: Method,
+    uri: String,
+    body: impl Into<Payload>,
+) -> Result<Request<Payload>, ApiError> {
+    Ok(with_uri(method, parse_uri(call, &uri)?, body.into()))
 }
 
-fn with_uri(method: Method, uri: http::Uri, body: Bytes) -> Request<Full<Bytes>> {
-    let mut request = Request::new(Full::new(body));
+fn with_uri(method: Method, uri: http::Uri, body: Payload) -> Request<Payload> {
+    let mut request = Request::new(body);
     *request.method_mut() = method;
     *request.uri_mut() = uri;
     request
@@ -161,7 +169,12 @@ impl RuntimeApi {
     /// A client for the Runtime API at `endpoint`, with `pool` idle connections.
     pub fn new(endpoint: ApiEndpoint, pool: usize) -> Self {
         let next_uri = endpoint.uri(NEXT_PATH).parse().ok();
-        RuntimeApi { client: http_client::build(pool), stream_client: http_client::build_for(pool), endpoint, next_uri }
+        RuntimeApi {
+            client: http_client::build(pool),
+            stream_client: http_client::build_for(pool),
+            endpoint,
+            next_uri,
+        }
     }
 
     /// Waits for the next invocation. One without a request id cannot be answered (every
@@ -173,7 +186,7 @@ impl RuntimeApi {
                 None => parse_uri("invocation/next", &self.endpoint.uri(NEXT_PATH))?,
             };
             let (parts, event) =
-                call(&self.client, "invocation/next", with_uri(Method::GET, uri, Bytes::new())).await?;
+                call(&self.client, "invocation/next", with_uri(Method::GET, uri, Payload::default())).await?;
             let context = InvokeContext::from_headers(&parts.headers);
             if context.request_id.is_empty() {
                 tracing::error!(
@@ -189,7 +202,7 @@ impl RuntimeApi {
     }
 
     /// Sends a buffered response.
-    pub async fn respond(&self, request_id: &str, payload: Bytes) -> Result<(), ApiError> {
+    pub async fn respond(&self, request_id: &str, payload: Payload) -> Result<(), ApiError> {
         let uri = self.endpoint.uri(&invocation_path(request_id, "response"));
         call(&self.client, "invocation/response", request("invocation/response", Method::POST, uri, payload)?)
             .await
@@ -295,7 +308,7 @@ impl ExtensionApi {
         Ok(())
     }
 
-    fn with_id(&self, mut req: Request<Full<Bytes>>) -> Request<Full<Bytes>> {
+    fn with_id(&self, mut req: Request<Payload>) -> Request<Payload> {
         if let Some(id) = &self.id {
             req.headers_mut().insert("lambda-extension-identifier", id.clone());
         }

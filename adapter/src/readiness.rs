@@ -2,13 +2,12 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::Full;
 use tokio::time::Instant;
 
 use crate::config::{Config, ReadinessProtocol};
 use crate::forward::chain;
 use crate::http_client::{self, HttpClient};
+use crate::response::Payload;
 use crate::status::StatusSet;
 
 /// How often the app is probed.
@@ -73,7 +72,7 @@ impl Readiness {
                 tokio::net::TcpStream::connect(&self.authority).await.map(drop).map_err(|e| e.to_string())
             }
             ReadinessProtocol::Http => {
-                let request = http::Request::get(&self.url).body(Full::new(Bytes::new())).map_err(|e| e.to_string())?;
+                let request = http::Request::get(&self.url).body(Payload::default()).map_err(|e| e.to_string())?;
                 let response = self.client.request(request).await.map_err(|e| chain(&e))?;
                 let status = response.status();
                 // The status is enough: the body is dropped unread, since a health

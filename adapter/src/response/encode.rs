@@ -19,6 +19,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
+use super::payload::{Payload, PIECE};
 use super::{compress, is_text, json};
 use crate::error::{InvocationError, BUFFERED_LIMIT};
 use crate::event::{ResponseShape, Source};
@@ -39,7 +40,7 @@ pub fn encode(
     response: http::Response<Bytes>,
     options: &EncodeOptions<'_>,
     warnings: &mut Vec<String>,
-) -> Result<Bytes, InvocationError> {
+) -> Result<Payload, InvocationError> {
     let (parts, mut body) = response.into_parts();
     let status = parts.status;
     if options.error_status_codes.is_some_and(|set| set.contains(status.as_u16())) {
@@ -54,7 +55,7 @@ pub fn encode(
             warnings
                 .push(format!("the app answered {status} to a pass-through event; its body is the invocation result"));
         }
-        return checked(pass_through_payload(body, warnings));
+        return checked(pass_through_payload(body, warnings).into());
     }
 
     if options.compression && compress::eligible(status, &headers, body.len()) {
@@ -70,9 +71,23 @@ pub fn encode(
             None => compress::vary_on_accept_encoding(&mut headers),
         }
     }
-    let (body, base64) = body_field(&headers, &body);
-    checked(write(shape, status, &headers, &body, base64, warnings))
+    if body.len() <= PIECE {
+        let (body, base64) = body_field(&headers, &body);
+        return checked(write(shape, status, &headers, &body, base64, warnings).into());
+    }
+    // A big body is encoded as the payload is sent (see [`Payload`]).
+    let escapes = if is_text(&headers) { json::escapes_by_piece(&body, PIECE) } else { None };
+    let mut head = head(shape, status, &headers, warnings, 512);
+    head.push(b'"');
+    checked(match escapes {
+        Some(extras) => Payload::text(head.into(), body, extras, Bytes::from_static(TEXT_TAIL)),
+        None => Payload::base64(head.into(), body, Bytes::from_static(BASE64_TAIL)),
+    })
 }
+
+/// What follows the body's string in a payload, by whether it is base64.
+const TEXT_TAIL: &[u8] = b"\",\"isBase64Encoded\":false}";
+const BASE64_TAIL: &[u8] = b"\",\"isBase64Encoded\":true}";
 
 /// The coding a response to this request is compressed with when it is eligible
 /// ([`compress::eligible`]): `None` when compression is off, the client accepts none,
@@ -98,7 +113,7 @@ pub fn rejection(message: &str) -> (HeaderMap, String) {
     (headers, serde_json::json!({ "message": message }).to_string())
 }
 
-fn checked(payload: Bytes) -> Result<Bytes, InvocationError> {
+fn checked(payload: Payload) -> Result<Payload, InvocationError> {
     if payload.len() > BUFFERED_LIMIT {
         return Err(InvocationError::ResponseTooLarge { size: payload.len() });
     }
@@ -174,18 +189,6 @@ struct LambdaResponse<'a> {
     // Then `body` and `isBase64Encoded`, written by [`finish`].
 }
 
-/// Ends a serialised [`LambdaResponse`] with `"body"` and `"isBase64Encoded"`: the body,
-/// by far the longest string, goes through the faster [`json::push_str`]. `statusCode`
-/// is always there, so a comma joins them.
-fn finish(mut head: Vec<u8>, body: &str, base64: bool) -> Vec<u8> {
-    debug_assert_eq!(head.last(), Some(&b'}'));
-    head.pop();
-    head.extend_from_slice(b",\"body\":");
-    json::push_str(&mut head, body);
-    head.extend_from_slice(if base64 { b",\"isBase64Encoded\":true}" } else { b",\"isBase64Encoded\":false}" });
-    head
-}
-
 fn joined<'a>(values: &[Cow<'a, str>]) -> Cow<'a, str> {
     // Fault injection for the suite's self-test: the first value only.
     #[cfg(feature = "fault-first-header-value")]
@@ -232,6 +235,23 @@ fn write(
     base64: bool,
     warnings: &mut Vec<String>,
 ) -> Bytes {
+    let mut out = head(shape, status, headers, warnings, body.len() + 512);
+    // The body, by far the longest string, goes through the faster [`json::push_str`].
+    json::push_str(&mut out, body);
+    out.extend_from_slice(&(if base64 { BASE64_TAIL } else { TEXT_TAIL })[1..]);
+    Bytes::from(out)
+}
+
+/// A serialised [`LambdaResponse`] up to its `"body":`, in a buffer of `capacity`
+/// bytes; the body and `"isBase64Encoded"` are the caller's to add. `statusCode` is
+/// always there, so a comma joins them.
+fn head(
+    shape: &ResponseShape,
+    status: StatusCode,
+    headers: &HeaderMap,
+    warnings: &mut Vec<String>,
+    capacity: usize,
+) -> Vec<u8> {
     // Fault injection for the suite's self-test: a redirect's status changed, as a buggy
     // adapter might. Here, where every buffered response of an HTTP source is written.
     #[cfg(feature = "fault-redirect-301")]
@@ -278,11 +298,14 @@ fn write(
         }
         Source::PassThrough => {}
     }
-    let mut head = Vec::with_capacity(body.len() + 512);
+    let mut head = Vec::with_capacity(capacity);
     // Serialising strings, numbers and booleans into a Vec cannot fail.
     let written = serde_json::to_writer(&mut head, &out);
     debug_assert!(written.is_ok());
-    Bytes::from(finish(head, body, base64))
+    debug_assert_eq!(head.last(), Some(&b'}'));
+    head.pop();
+    head.extend_from_slice(b",\"body\":");
+    head
 }
 
 #[cfg(test)]
@@ -305,7 +328,8 @@ mod tests {
         response
     }
 
-    fn json(payload: Bytes) -> serde_json::Value {
+    fn json(payload: Payload) -> serde_json::Value {
+        let payload = payload.into_bytes();
         serde_json::from_slice(&payload).unwrap()
     }
 
@@ -318,7 +342,7 @@ mod tests {
             let mut warnings = Vec::new();
             let response = http::Response::new(Bytes::copy_from_slice(body));
             let payload = encode(&shape(Source::PassThrough, None), response, &EncodeOptions::default(), &mut warnings);
-            assert_eq!(payload.unwrap().as_ref(), b"null", "{body:?}");
+            assert_eq!(payload.unwrap().into_bytes().as_ref(), b"null", "{body:?}");
             assert!(warnings.iter().any(|w| w.contains("invocation result is null")), "{warnings:?}");
         }
         let mut warnings = Vec::new();
@@ -328,7 +352,7 @@ mod tests {
             &EncodeOptions::default(),
             &mut warnings,
         );
-        assert_eq!(payload.unwrap().as_ref(), br#"{"batchItemFailures":[]}"#);
+        assert_eq!(payload.unwrap().into_bytes().as_ref(), br#"{"batchItemFailures":[]}"#);
         assert!(warnings.is_empty());
     }
 
@@ -403,6 +427,43 @@ mod tests {
             assert_eq!(v["headers"]["set-cookie"], "b=2");
             assert!(v.get("multiValueHeaders").is_none() && v.get("cookies").is_none());
             assert!(warnings.iter().any(|w| w.contains("VPC Lattice")), "{warnings:?}");
+        }
+    }
+
+    /// A body longer than one piece is encoded as the payload is sent; the payload reads
+    /// as the same JSON a whole one would, for text (escapes and non-ASCII included),
+    /// text that is not UTF-8, and binary, at the sizes around the piece.
+    #[test]
+    fn big_bodies_are_written_as_small_ones_are() {
+        let line = "{\"quote\": \"é€\"}\n\t\u{1}";
+        for len in [PIECE - 1, PIECE, PIECE + 1, 3 * PIECE + 5] {
+            let text: String = line.chars().cycle().take(len).collect();
+            let mut not_utf8 = text.clone().into_bytes();
+            not_utf8[len / 2] = 0xff;
+            let cases: [(&'static str, Vec<u8>, bool); 3] = [
+                ("text/plain", text.clone().into_bytes(), false),
+                ("text/plain", not_utf8, true),
+                ("image/png", text.clone().into_bytes(), true),
+            ];
+            for (content_type, body, base64) in cases {
+                let mut response = http::Response::new(Bytes::from(body.clone()));
+                response.headers_mut().insert("content-type", http::HeaderValue::from_static(content_type));
+                let payload =
+                    encode(&shape(Source::ApiGatewayV2, None), response, &EncodeOptions::default(), &mut Vec::new())
+                        .unwrap();
+                let stated = payload.len();
+                let whole = payload.into_bytes();
+                assert_eq!(whole.len(), stated, "{len} bytes of {content_type}: the stated length is the length");
+                let v: serde_json::Value = serde_json::from_slice(&whole).unwrap();
+                assert_eq!(v["isBase64Encoded"], base64, "{len} bytes of {content_type}");
+                assert_eq!(v["headers"]["content-type"], content_type);
+                let field = v["body"].as_str().unwrap();
+                if base64 {
+                    assert_eq!(base64::engine::general_purpose::STANDARD.decode(field).unwrap(), body);
+                } else {
+                    assert_eq!(field.as_bytes(), &body[..]);
+                }
+            }
         }
     }
 }

@@ -5,7 +5,9 @@ mod binary;
 pub mod compress;
 mod encode;
 mod json;
+mod payload;
 pub mod stream;
 
 pub use binary::is_text;
 pub use encode::{coding, encode, reject, rejection, EncodeOptions};
+pub use payload::Payload;

@@ -241,6 +241,7 @@ fn observe(path: &Path) -> Value {
                 let mut encode_warnings = Vec::new();
                 let value = match encode(&shape, resp, &EncodeOptions::default(), &mut encode_warnings) {
                     Ok(payload) => {
+                        let payload = payload.into_bytes();
                         assert_typed(shape.source, &payload, &format!("{} / {name}", rel.display()));
                         let mut v = serde_json::from_slice::<Value>(&payload).unwrap();
                         if !encode_warnings.is_empty() {

@@ -376,6 +376,46 @@ async fn error_status_codes_fail_the_invocation() {
     assert_eq!(errors[0].headers["lambda-runtime-function-error-type"], "Adapter.AppErrorStatus");
 }
 
+/// Big answers are posted to Lambda encoded as they are sent (not built whole first):
+/// what arrives is one JSON payload with a `content-length` that is its length, text
+/// escaped and binary in base64, the same as a small answer's.
+#[tokio::test]
+async fn big_answers_reach_lambda_whole_with_their_length() {
+    let app = echo_app().await;
+    let text: String = "line \"one\"\ttab é€\n".chars().cycle().take(1 << 20).collect();
+    let binary: Vec<u8> = (0..300_001u32).map(|i| (i * 31 % 251) as u8).collect();
+    Mock::given(path("/big-text"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(text.clone(), "text/plain; charset=utf-8"))
+        .mount(&app)
+        .await;
+    Mock::given(path("/big-binary"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(binary.clone(), "application/octet-stream"))
+        .mount(&app)
+        .await;
+    let runtime = runtime_api(vec![
+        ("text".into(), v2_event("/big-text", ""), vec![]),
+        ("binary".into(), v2_event("/big-binary", ""), vec![]),
+    ])
+    .await;
+    let _adapter = start_adapter(&runtime, &[("AWS_LWA_PORT", &port_of(&app))]);
+    let posted = wait_for(&runtime, 2, is_result).await;
+    for request in &posted {
+        let stated: usize = request.headers["content-length"].to_str().unwrap().parse().unwrap();
+        assert_eq!(stated, request.body.len(), "{}", request.url.path());
+        let payload: Value = serde_json::from_slice(&request.body).unwrap();
+        assert_eq!(payload["statusCode"], 200);
+        let body = payload["body"].as_str().unwrap();
+        if request.url.path().contains("/text/") {
+            assert_eq!(payload["isBase64Encoded"], false);
+            assert!(body == text, "the text arrives as it was sent");
+        } else {
+            assert_eq!(payload["isBase64Encoded"], true);
+            use base64::Engine;
+            assert!(base64::engine::general_purpose::STANDARD.decode(body).unwrap() == binary);
+        }
+    }
+}
+
 /// Registering and probing the app are both round trips of the cold start and neither
 /// needs the other: the app is probed while Lambda has not yet answered the registration.
 #[tokio::test]
