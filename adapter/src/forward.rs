@@ -9,8 +9,8 @@ use tokio::time::Instant;
 
 use crate::error::{InvocationError, BUFFERED_LIMIT};
 use crate::http_client::{self, HttpClient};
-use crate::response::Payload;
 use crate::response::compress::{self, Coding};
+use crate::response::Payload;
 
 /// The most compressed bytes a buffered response can carry: they go into the payload as
 /// base64 (4 characters per 3 bytes), so any more would pass [`BUFFERED_LIMIT`] anyway.
@@ -26,10 +26,13 @@ pub(crate) struct AppClient {
 }
 
 impl AppClient {
-    /// A client for the app at `host:port`, keeping up to `pool` idle connections.
-    pub(crate) fn new(authority: String, pool: usize) -> Self {
+    /// A client for the app at `host:port`, keeping up to `pool` idle connections;
+    /// `streaming` when its answers are mostly streamed (bigger reads).
+    pub(crate) fn new(authority: String, pool: usize, streaming: bool) -> Self {
         let parsed = authority.parse().map_err(|e: http::uri::InvalidUri| e.to_string());
-        AppClient { client: http_client::build(pool), authority, parsed }
+        let read_buffer_max =
+            if streaming { http_client::STREAM_READ_BUFFER_MAX } else { http_client::READ_BUFFER_MAX };
+        AppClient { client: http_client::build_for(pool, read_buffer_max), authority, parsed }
     }
 
     /// Sends `request` (whose URI is a path and query) and reads the whole response
@@ -157,10 +160,12 @@ where
     Ok(read.into_bytes())
 }
 
-/// A buffered body as it is read. One chunk is kept as hyper gave it (no copy); from the
-/// second on, each chunk is copied into one buffer as it arrives and let go, so hyper's
-/// read buffer is reused instead of held by the chunks until the end (a 1 MiB body was
-/// in memory twice: as its chunks and as their copy).
+/// A buffered body as it is read. A body that is one chunk is kept as hyper gave it (no
+/// copy). Otherwise each chunk is copied into one buffer as it arrives and let go, so
+/// hyper's read buffer is reused instead of held by the chunks until the end (a 1 MiB
+/// body was in memory twice: as its chunks and as their copy). When the app states a
+/// length longer than the first chunk, that chunk is copied at once too: held while the
+/// next is read, it would make hyper allocate a second read buffer beside it.
 enum Read {
     Nothing,
     One(Bytes),
@@ -170,6 +175,11 @@ enum Read {
 impl Read {
     fn and(self, data: Bytes, headers: &HeaderMap) -> Read {
         match self {
+            Read::Nothing if stated_length(headers).is_some_and(|stated| stated > data.len()) => {
+                let mut whole = BytesMut::with_capacity(whole_capacity(headers, data.len()));
+                whole.extend_from_slice(&data);
+                Read::Copied(whole)
+            }
             Read::Nothing => Read::One(data),
             Read::One(first) => {
                 let mut whole = BytesMut::with_capacity(whole_capacity(headers, first.len() + data.len()));
@@ -205,8 +215,12 @@ impl Read {
 /// `content-length` when the app stated one (at most one byte past the limit, whatever
 /// it claims), else twice what has come.
 fn whole_capacity(headers: &HeaderMap, read: usize) -> usize {
-    let stated = headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-    stated.unwrap_or(read.saturating_mul(2)).clamp(read, BUFFERED_LIMIT + 1)
+    stated_length(headers).unwrap_or(read.saturating_mul(2)).clamp(read, BUFFERED_LIMIT + 1)
+}
+
+/// The body's length as the app stated it (`content-length`), when it is a number.
+fn stated_length(headers: &HeaderMap) -> Option<usize> {
+    headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
 }
 
 /// The next data frame of `body` (trailers are skipped); `None` at its end.
@@ -441,6 +455,7 @@ mod tests {
 
     /// A body in many chunks arrives whole, each chunk let go once copied (hyper's read
     /// buffer is reused, not held until the end), whatever the app claimed as its length.
+    /// With a length that says more is coming, not even the first chunk is held.
     #[rstest::rstest]
     #[case::stated(Some(40 * 1000))]
     #[case::understated(Some(10))]
@@ -476,7 +491,8 @@ mod tests {
         let expected: Vec<u8> = (0..40u8).flat_map(|i| [i; 1000]).collect();
         assert!(read[..] == expected[..]);
         assert_eq!(live.load(Ordering::SeqCst), 0, "every chunk let go");
-        assert!(most_live.load(Ordering::SeqCst) <= 2, "{} chunks held at once", most_live.load(Ordering::SeqCst));
+        let most = if stated.is_some_and(|stated| stated > 1000) { 1 } else { 2 };
+        assert!(most_live.load(Ordering::SeqCst) <= most, "{} chunks held at once", most_live.load(Ordering::SeqCst));
     }
 
     #[test]

@@ -24,8 +24,9 @@ use crate::response::{coding, encode, reject, rejection, EncodeOptions, Payload}
 /// Bodies longer than this are encoded (compressed) on a blocking thread.
 const OFFLOAD_ENCODING_FROM: usize = 64 * 1024;
 
-/// Bodies longer than this are escaped into JSON on a blocking thread when invocations
-/// overlap (about a millisecond of CPU per MiB).
+/// Bodies longer than this are checked for what to escape into JSON (the payload's
+/// length, [`Payload`]) on a blocking thread when invocations overlap. The escaping itself
+/// is done a piece at a time as the payload is posted.
 const OFFLOAD_ESCAPING_FROM: usize = 256 * 1024;
 
 /// Whether a body of `len` bytes is encoded on the blocking pool: the milliseconds of CPU
@@ -75,7 +76,8 @@ pub(crate) struct Handler {
 impl Handler {
     /// A handler for `config`; `ready` says whether the readiness check already passed.
     pub(crate) fn new(config: Arc<Config>, readiness: Readiness, ready: bool) -> Self {
-        let app = AppClient::new(config.app_authority(), config.max_concurrency as usize);
+        let streaming = config.invoke_mode == InvokeMode::ResponseStream;
+        let app = AppClient::new(config.app_authority(), config.max_concurrency as usize, streaming);
         Handler { config, app, readiness, ready: AtomicBool::new(ready), checking: Mutex::new(()) }
     }
 

@@ -67,8 +67,6 @@ pub struct Invocation {
 /// (a request it refused).
 pub type StreamedBody = http_body_util::Either<ResponseStream<hyper::body::Incoming>, Payload>;
 
-
-
 /// The Runtime API (`/2018-06-01`), possibly through the configured proxy.
 #[derive(Clone, Debug)]
 pub struct RuntimeApi {
@@ -171,7 +169,7 @@ impl RuntimeApi {
         let next_uri = endpoint.uri(NEXT_PATH).parse().ok();
         RuntimeApi {
             client: http_client::build(pool),
-            stream_client: http_client::build_for(pool),
+            stream_client: http_client::build_for(pool, http_client::STREAM_READ_BUFFER_MAX),
             endpoint,
             next_uri,
         }
