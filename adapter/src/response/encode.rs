@@ -186,7 +186,7 @@ struct LambdaResponse<'a> {
     multi_value_headers: Option<Object<'a, Vec<Cow<'a, str>>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cookies: Option<Vec<Cow<'a, str>>>,
-    // Then `body` and `isBase64Encoded`, written by [`finish`].
+    // Then `body` and `isBase64Encoded`: written by [`write`], or sent by [`Payload`].
 }
 
 fn joined<'a>(values: &[Cow<'a, str>]) -> Cow<'a, str> {
