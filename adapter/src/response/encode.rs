@@ -75,14 +75,14 @@ pub fn encode(
         let (body, base64) = body_field(&headers, &body);
         return checked(write(shape, status, &headers, &body, base64, warnings).into());
     }
-    // A big body is encoded as the payload is sent (see [`Payload`]).
-    let escapes = if is_text(&headers) { json::escapes_by_piece(&body, PIECE) } else { None };
+    // A big body is encoded as the payload is sent (see [`Payload`]): as text when it
+    // is text and UTF-8, else in base64.
     let mut head = head(shape, status, &headers, warnings, 512);
     head.push(b'"');
-    checked(match escapes {
-        Some(extras) => Payload::text(head.into(), body, extras, Bytes::from_static(TEXT_TAIL)),
-        None => Payload::base64(head.into(), body, Bytes::from_static(BASE64_TAIL)),
-    })
+    let head = Bytes::from(head);
+    let text =
+        if is_text(&headers) { Payload::text(head.clone(), body.clone(), Bytes::from_static(TEXT_TAIL)) } else { None };
+    checked(text.unwrap_or_else(|| Payload::base64(head, body, Bytes::from_static(BASE64_TAIL))))
 }
 
 /// What follows the body's string in a payload, by whether it is base64.

@@ -43,20 +43,23 @@ pub struct Payload {
 enum Field {
     #[default]
     None,
-    /// UTF-8 text, escaped for a JSON string as it is sent, and what escaping adds to
-    /// each of its pieces.
-    Text(Bytes, std::vec::IntoIter<usize>),
+    /// UTF-8 text in pieces, each escaped for a JSON string as it is sent, with what
+    /// escaping adds to it.
+    Text(std::vec::IntoIter<(Bytes, usize)>),
     /// Base64-encoded as it is sent.
     Base64(Bytes),
 }
 
 impl Payload {
-    /// `head`, `text` escaped for a JSON string, then `tail`; `extras` is what escaping
-    /// adds to each [`PIECE`] of the text, from [`json::escapes_by_piece`].
-    pub(crate) fn text(head: Bytes, text: Bytes, extras: Vec<usize>, tail: Bytes) -> Self {
-        debug_assert_eq!(extras.len(), text.len().div_ceil(PIECE));
+    /// `head`, `text` escaped for a JSON string, then `tail`; `None` when `text` is not
+    /// UTF-8 (a JSON string cannot hold it). What escaping adds to each [`PIECE`] is
+    /// measured here ([`json::escapes_by_piece`]), so the length is known before sending.
+    pub(crate) fn text(head: Bytes, text: Bytes, tail: Bytes) -> Option<Self> {
+        let extras = json::escapes_by_piece(&text, PIECE)?;
         let remaining = head.len() + text.len() + extras.iter().sum::<usize>() + tail.len();
-        Payload { head, field: Field::Text(text, extras.into_iter()), tail, remaining }
+        let pieces: Vec<(Bytes, usize)> =
+            (0..text.len()).step_by(PIECE).map(|at| text.slice(at..(at + PIECE).min(text.len()))).zip(extras).collect();
+        Some(Payload { head, field: Field::Text(pieces.into_iter()), tail, remaining })
     }
 
     /// `head`, `body` in base64 (standard alphabet, padded), then `tail`.
@@ -90,26 +93,33 @@ impl Payload {
 
     /// The next frame's bytes: the head, the body a piece at a time, the tail.
     fn next_piece(&mut self) -> Option<Bytes> {
-        let piece = if !self.head.is_empty() {
-            std::mem::take(&mut self.head)
-        } else {
-            match &mut self.field {
-                Field::Text(rest, extras) if !rest.is_empty() => {
-                    json::escaped(rest.split_to(rest.len().min(PIECE)), extras.next().unwrap_or_default())
-                }
-                Field::Base64(rest) if !rest.is_empty() => {
-                    let piece = rest.split_to(rest.len().min(BASE64_PIECE));
-                    Bytes::from(base64::engine::general_purpose::STANDARD.encode(piece))
-                }
-                _ if !self.tail.is_empty() => std::mem::take(&mut self.tail),
-                _ => {
-                    debug_assert_eq!(self.remaining, 0, "a payload's length is what it sends");
-                    return None;
-                }
+        if !self.head.is_empty() {
+            let head = std::mem::take(&mut self.head);
+            return Some(self.sent(head));
+        }
+        let body = match &mut self.field {
+            Field::Text(pieces) => pieces.next().map(|(piece, extra)| json::escaped(piece, extra)),
+            Field::Base64(rest) if !rest.is_empty() => {
+                let piece = rest.split_to(rest.len().min(BASE64_PIECE));
+                Some(Bytes::from(base64::engine::general_purpose::STANDARD.encode(piece)))
+            }
+            _ => None,
+        };
+        let piece = match body {
+            Some(piece) => piece,
+            None if !self.tail.is_empty() => std::mem::take(&mut self.tail),
+            None => {
+                debug_assert_eq!(self.remaining, 0, "a payload's length is what it sends");
+                return None;
             }
         };
+        Some(self.sent(piece))
+    }
+
+    /// `piece`, counted as sent.
+    fn sent(&mut self, piece: Bytes) -> Bytes {
         self.remaining = self.remaining.saturating_sub(piece.len());
-        Some(piece)
+        piece
     }
 }
 
@@ -148,13 +158,8 @@ mod tests {
     use http_body_util::BodyExt;
 
     fn text_payload(text: &str) -> Payload {
-        let extras = json::escapes_by_piece(text.as_bytes(), PIECE).expect("UTF-8");
-        Payload::text(
-            Bytes::from_static(b"{\"body\":\""),
-            Bytes::from(text.to_owned()),
-            extras,
-            Bytes::from_static(b"\"}"),
-        )
+        Payload::text(Bytes::from_static(b"{\"body\":\""), Bytes::from(text.to_owned()), Bytes::from_static(b"\"}"))
+            .expect("UTF-8")
     }
 
     /// Sent through `http_body`, as hyper sends it: the frames, and what the size hint
@@ -197,7 +202,7 @@ mod tests {
     #[tokio::test]
     async fn a_clean_piece_is_a_slice_of_the_body_itself() {
         let body = Bytes::from(vec![b'a'; 3 * PIECE]);
-        let payload = Payload::text(Bytes::from_static(b"\""), body.clone(), vec![0; 3], Bytes::from_static(b"\""));
+        let payload = Payload::text(Bytes::from_static(b"\""), body.clone(), Bytes::from_static(b"\"")).unwrap();
         let (frames, _) = sent(payload).await;
         assert_eq!(frames.len(), 5, "head, three pieces, tail");
         for (i, piece) in frames[1..4].iter().enumerate() {
