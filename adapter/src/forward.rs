@@ -146,8 +146,9 @@ where
     B::Error: std::error::Error + 'static,
 {
     let mut read = Read::Nothing;
+    let stated = stated_length(headers);
     while let Some(data) = next_data(&mut body).await? {
-        read = read.and(data, headers);
+        read = read.and(data, stated);
         if read.len() > BUFFERED_LIMIT {
             let Some(coding) = coding else {
                 return Err(too_large());
@@ -173,16 +174,17 @@ enum Read {
 }
 
 impl Read {
-    fn and(self, data: Bytes, headers: &HeaderMap) -> Read {
+    /// `data` added; `stated` is the body's length as the app stated it.
+    fn and(self, data: Bytes, stated: Option<usize>) -> Read {
         match self {
-            Read::Nothing if stated_length(headers).is_some_and(|stated| stated > data.len()) => {
-                let mut whole = BytesMut::with_capacity(whole_capacity(headers, data.len()));
+            Read::Nothing if stated.is_some_and(|stated| stated > data.len()) => {
+                let mut whole = BytesMut::with_capacity(whole_capacity(stated, data.len()));
                 whole.extend_from_slice(&data);
                 Read::Copied(whole)
             }
             Read::Nothing => Read::One(data),
             Read::One(first) => {
-                let mut whole = BytesMut::with_capacity(whole_capacity(headers, first.len() + data.len()));
+                let mut whole = BytesMut::with_capacity(whole_capacity(stated, first.len() + data.len()));
                 whole.extend_from_slice(&first);
                 whole.extend_from_slice(&data);
                 Read::Copied(whole)
@@ -211,11 +213,11 @@ impl Read {
     }
 }
 
-/// The buffer for a body read in several chunks, `read` bytes so far: its
-/// `content-length` when the app stated one (at most one byte past the limit, whatever
-/// it claims), else twice what has come.
-fn whole_capacity(headers: &HeaderMap, read: usize) -> usize {
-    stated_length(headers).unwrap_or(read.saturating_mul(2)).clamp(read, BUFFERED_LIMIT + 1)
+/// The buffer for a body read in several chunks, `read` bytes so far: the `stated`
+/// length when the app stated one (at most one byte past the limit, whatever it claims),
+/// else twice what has come.
+fn whole_capacity(stated: Option<usize>, read: usize) -> usize {
+    stated.unwrap_or(read.saturating_mul(2)).clamp(read, BUFFERED_LIMIT + 1)
 }
 
 /// The body's length as the app stated it (`content-length`), when it is a number.
@@ -497,13 +499,14 @@ mod tests {
 
     #[test]
     fn the_buffer_is_the_stated_length_within_the_limit() {
-        let stated = |len: &str| HeaderMap::from_iter([(http::header::CONTENT_LENGTH, len.parse().unwrap())]);
-        assert_eq!(whole_capacity(&stated("5000"), 2000), 5000);
-        assert_eq!(whole_capacity(&stated("100"), 2000), 2000, "never below what has come");
-        assert_eq!(whole_capacity(&stated("99999999999"), 2000), BUFFERED_LIMIT + 1, "never past the limit");
-        assert_eq!(whole_capacity(&stated("many"), 2000), 4000);
-        assert_eq!(whole_capacity(&HeaderMap::new(), 2000), 4000);
-        assert_eq!(whole_capacity(&HeaderMap::new(), BUFFERED_LIMIT), BUFFERED_LIMIT + 1);
+        let stated =
+            |len: &str| stated_length(&HeaderMap::from_iter([(http::header::CONTENT_LENGTH, len.parse().unwrap())]));
+        assert_eq!(whole_capacity(stated("5000"), 2000), 5000);
+        assert_eq!(whole_capacity(stated("100"), 2000), 2000, "never below what has come");
+        assert_eq!(whole_capacity(stated("99999999999"), 2000), BUFFERED_LIMIT + 1, "never past the limit");
+        assert_eq!(whole_capacity(stated("many"), 2000), 4000);
+        assert_eq!(whole_capacity(None, 2000), 4000);
+        assert_eq!(whole_capacity(None, BUFFERED_LIMIT), BUFFERED_LIMIT + 1);
     }
 
     /// Boundary (issue 19): a body of exactly the limit is read; one byte more is not.
