@@ -28,9 +28,10 @@ pub(crate) const MAX_RESPONSE_HEADERS: usize = 1024;
 /// The most a connection's read buffer grows to, and so the longest response head
 /// (status line and header fields) that is always read: 128 KiB, as the adapter takes in
 /// a request's header fields. hyper refuses a head only when a read leaves it incomplete
-/// past this, so one of up to twice this may still be read as it arrives. hyper's default, about 400 KB, made a 1 MiB body pass
-/// through read buffers of up to 840 KiB (hyper doubles it while reading), and two at
-/// once: most of the adapter's peak memory. A body is read in pieces of this size.
+/// past this, so one of up to twice this may still be read as it arrives. hyper's
+/// default, about 400 KB, made a 1 MiB body pass through read buffers of up to 840 KiB
+/// (hyper doubles it while reading), and two at once: most of the adapter's peak memory.
+/// A body is read in pieces of this size.
 pub(crate) const READ_BUFFER_MAX: usize = 128 * 1024;
 
 /// [`READ_BUFFER_MAX`] of the connections a streamed response passes through (the app's,
